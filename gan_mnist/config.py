@@ -1,0 +1,89 @@
+"""Hyperparameters: the seed's defaults in one place, and the run's saved copy.
+
+Every default below is the seed script's value; the comment says what it does.
+Tests build ``HParams`` directly and vary it with ``_replace(...)``.
+"""
+
+import collections
+import json
+import os
+
+from .errors import UsageError
+
+IMAGE_SIZE = 28 * 28   # pixels of one MNIST image, flattened
+GRID_SIZE = (8, 8)     # sample grids hold 8x8 digits ...
+GRID_PAD = 5           # ... with 5 black pixels between them: 259x259
+
+DEFAULTS = collections.OrderedDict([
+    ("max_epoch", 500),         # epochs to train in all (a resume stops here too)
+    ("batch_size", 256),        # real images per step (plus as many generated)
+    ("h1_size", 256),           # G's first hidden layer; D's second
+    ("h2_size", 512),           # G's second hidden layer; D's first
+    ("z_size", 128),            # length of the generator's noise vector
+    ("learning_rate", 1e-4),    # Adam step size, shared by the D and G updates
+    ("keep_prob", 0.7),         # probability of keeping a D unit in dropout
+    ("data_dir", "MNIST_data"), # folder with the MNIST IDX files
+    ("output", "output"),       # folder for grids, checkpoints and metrics.csv
+    ("seed", None),             # every random number comes from it; None: drawn
+                                # at start, printed and saved with the run
+    ("shuffle", False),         # False: the training set in file order each
+                                # epoch, as the seed; True: an order per epoch
+                                # from (seed, epoch)
+])
+
+HParams = collections.namedtuple("HParams", list(DEFAULTS))
+HParams.__new__.__defaults__ = tuple(DEFAULTS.values())
+
+# Fields that fix the shapes of the variables in a checkpoint.
+SHAPE_FIELDS = ("h1_size", "h2_size", "z_size")
+
+CONFIG_FILE = "config.json"
+
+
+def validate(hp):
+    """Raise UsageError naming the flag when a value cannot work."""
+    def bad(flag, value, why):
+        raise UsageError(f"--{flag.replace('_', '-')} {value}: {why}")
+
+    for name in ("max_epoch",):
+        if not isinstance(hp.max_epoch, int) or hp.max_epoch < 0:
+            bad(name, hp.max_epoch, "must be a whole number >= 0")
+    for name in ("batch_size", "h1_size", "h2_size", "z_size"):
+        v = getattr(hp, name)
+        if not isinstance(v, int) or v < 1:
+            bad(name, v, "must be a whole number >= 1")
+    if not (hp.learning_rate > 0 and hp.learning_rate < float("inf")):
+        bad("learning_rate", hp.learning_rate, "must be a finite number > 0")
+    if not (0 < hp.keep_prob <= 1):
+        bad("keep_prob", hp.keep_prob, "must be in (0, 1]")
+    if hp.seed is not None and not (0 <= hp.seed < 2**31):
+        bad("seed", hp.seed, "must be in 0..2147483647")
+    return hp
+
+
+def to_dict(hp):
+    return dict(hp._asdict())
+
+
+def save(hp, folder):
+    """Write the run's configuration to ``folder/config.json`` (atomically)."""
+    from .fileio import write_json
+    write_json(os.path.join(folder, CONFIG_FILE), to_dict(hp))
+
+
+def load(folder):
+    """Read ``folder/config.json``; None if the run has none (a seed run).
+
+    Unknown keys are ignored and missing ones take the defaults, so a
+    configuration from an older or newer version still loads.
+    """
+    path = os.path.join(folder, CONFIG_FILE)
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"{path}: unreadable ({e}); restore it or start a new run "
+                         "without --restore") from None
+    return HParams(**{k: raw[k] for k in DEFAULTS if k in raw})

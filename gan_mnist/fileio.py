@@ -1,0 +1,49 @@
+"""Whole-or-nothing file writes: write a temporary file beside the target,
+flush it to disk, then rename it over the target. A reader (or a resume after
+kill -9) sees the old file or the new one, never half of one."""
+
+import contextlib
+import json
+import os
+import tempfile
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=None):
+    """Yield a temporary path in ``path``'s folder; rename it to ``path`` when
+    the block ends without an error, remove it otherwise.
+
+    ``suffix`` (default: ``path``'s own extension) keeps writers that choose
+    a format by extension (image writers) working on the temporary name.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if suffix is None:
+        suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp" + suffix, dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_bytes(path, data):
+    """Write ``data`` (bytes) to ``path`` whole or not at all."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+
+def write_text(path, text):
+    """Write ``text`` to ``path`` whole or not at all."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path, obj):
+    """Write ``obj`` as indented JSON to ``path`` whole or not at all."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,266 @@
+"""The GAN as a ``tf.compat.v1`` graph: pure functions from tensors to tensors.
+
+Shapes use B for the batch size, Z for ``z_size``, H1/H2 for the hidden
+sizes (256 and 512 by default) and 784 for one flattened 28x28 image.
+
+Generator:     z (B, Z) -> relu (B, H1) -> relu (B, H2) -> tanh (B, 784)
+Discriminator: x (n, 784) -> relu+dropout (n, H2) -> relu+dropout (n, H1)
+               -> logit (n, 1)
+
+The variables carry the seed script's names (``g_w1`` ... ``d_b3``,
+``global_step``) with no scope, and the D and G updates share one Adam
+optimizer, so a checkpoint holds exactly the seed's keys (``g_w1/Adam``,
+``beta1_power``, ...) and restores either way.
+
+Randomness is stateless: every random tensor is a function of the run's seed,
+a stream number and a counter (the global iteration), never of hidden state.
+That is what makes a resumed run bit-identical to an uninterrupted one.
+"""
+
+import collections
+
+import numpy as np
+
+from ._tf import tf, v1
+from .config import IMAGE_SIZE
+
+G_NAMES = ("g_w1", "g_b1", "g_w2", "g_b2", "g_w3", "g_b3")
+D_NAMES = ("d_w1", "d_b1", "d_w2", "d_b2", "d_w3", "d_b3")
+INIT_STDDEV = 0.1  # the seed's truncated normal for every weight matrix
+
+# Stream numbers of the stateless random ops (see ``stream_seed``).
+STREAM_INIT = 0          # counter: the variable's index in G_NAMES + D_NAMES
+STREAM_Z = 1             # counter: global iteration
+STREAM_D_DROP = (2, 3)   # D update's dropout masks, layers 1 and 2
+STREAM_G_DROP = (4, 5)   # G update's dropout masks, layers 1 and 2
+N_STREAMS = 16
+
+
+def stream_seed(seed, stream, counter):
+    """The [2] int64 seed of a stateless random op.
+
+    ``seed`` is the run's seed (python int), ``stream`` names what the numbers
+    are for, ``counter`` (int or int64 tensor) says which draw. Distinct
+    (stream, counter) pairs give independent numbers.
+    """
+    return tf.stack([tf.constant(seed * N_STREAMS + stream, tf.int64),
+                     tf.cast(counter, tf.int64)])
+
+
+def layer_shapes(hp):
+    """Shapes of the generator's and discriminator's variables, in name order.
+
+    Returns two lists of (name, shape): G is z -> h1 -> h2 -> 784, D is
+    784 -> h2 -> h1 -> 1 (the seed reuses the two sizes in reverse).
+    """
+    g = [("g_w1", [hp.z_size, hp.h1_size]), ("g_b1", [hp.h1_size]),
+         ("g_w2", [hp.h1_size, hp.h2_size]), ("g_b2", [hp.h2_size]),
+         ("g_w3", [hp.h2_size, IMAGE_SIZE]), ("g_b3", [IMAGE_SIZE])]
+    d = [("d_w1", [IMAGE_SIZE, hp.h2_size]), ("d_b1", [hp.h2_size]),
+         ("d_w2", [hp.h2_size, hp.h1_size]), ("d_b2", [hp.h1_size]),
+         ("d_w3", [hp.h1_size, 1]), ("d_b3", [1])]
+    return g, d
+
+
+def make_params(hp, seed):
+    """Create the twelve model variables in the current graph.
+
+    Weights: truncated normal (within 2 stddev), stddev 0.1; biases: zeros.
+    The initial values come from ``seed`` alone.
+    Returns (g_params, d_params): lists of six variables each, in the order
+    w1, b1, w2, b2, w3, b3.
+    """
+    g_shapes, d_shapes = layer_shapes(hp)
+    params = []
+    for index, (name, shape) in enumerate(g_shapes + d_shapes):
+        if len(shape) == 2:
+            init = tf.random.stateless_truncated_normal(
+                shape, seed=stream_seed(seed, STREAM_INIT, index),
+                stddev=INIT_STDDEV)
+        else:
+            init = tf.zeros(shape)
+        params.append(v1.Variable(init, name=name, dtype=tf.float32))
+    return params[:6], params[6:]
+
+
+def generator(z, params):
+    """G(z): noise (n, Z) float32 -> images (n, 784) in (-1, 1)."""
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = tf.nn.relu(tf.matmul(z, w1) + b1)
+    h2 = tf.nn.relu(tf.matmul(h1, w2) + b2)
+    return tf.nn.tanh(tf.matmul(h2, w3) + b3)
+
+
+def dropout_masks(n, hp, seed, streams, counter):
+    """Keep-masks for the discriminator's two hidden layers.
+
+    Returns float32 tensors (n, H2) and (n, H1) of 0 and 1, each unit kept
+    with probability ``hp.keep_prob``, drawn from (seed, stream, counter).
+    """
+    masks = []
+    for stream, width in zip(streams, (hp.h2_size, hp.h1_size)):
+        u = tf.random.stateless_uniform([n, width],
+                                        seed=stream_seed(seed, stream, counter))
+        masks.append(tf.cast(u < hp.keep_prob, tf.float32))
+    return tuple(masks)
+
+
+def discriminator(x, params, keep_prob=1.0, masks=None):
+    """D's logit: images (n, 784) in [-1, 1] -> (n, 1) unbounded.
+
+    D(x) = sigmoid(logit). ``masks`` is None (no dropout: evaluation) or the
+    pair from ``dropout_masks``; kept units are scaled by 1/keep_prob as
+    ``tf.nn.dropout`` does, so the expected activation is unchanged.
+    """
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = tf.nn.relu(tf.matmul(x, w1) + b1)
+    if masks is not None:
+        h1 = h1 * masks[0] * (1.0 / keep_prob)
+    h2 = tf.nn.relu(tf.matmul(h1, w2) + b2)
+    if masks is not None:
+        h2 = h2 * masks[1] * (1.0 / keep_prob)
+    return tf.matmul(h2, w3) + b3
+
+
+def d_loss_terms(real_logits, fake_logits):
+    """Per-pair D loss -(log D(x) + log(1 - D(G(z)))), from logits.
+
+    log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l)
+    hold exactly, but unlike the seed's ``log(sigmoid(l))`` they never give
+    log(0) = -inf when D is certain. Shapes (B, 1) -> (B, 1), values >= 0.
+    """
+    return tf.nn.softplus(-real_logits) + tf.nn.softplus(fake_logits)
+
+
+def g_loss_terms(fake_logits):
+    """Per-sample G loss -log D(G(z)) from logits: (B, 1) -> (B, 1), >= 0."""
+    return tf.nn.softplus(-fake_logits)
+
+
+def batch_from_data(data, order, iteration, batch_size, iters_per_epoch):
+    """The real batch of one iteration, scaled to [-1, 1].
+
+    data: (N, 784) uint8 variable; order: (N,) int32 permutation of the rows
+    for this epoch; iteration: int64 scalar, the global iteration. Batch j of
+    an epoch is rows order[j*B : (j+1)*B]; the last N mod B rows of an epoch
+    are left out so every batch is whole.
+    Returns (B, 784) float32 in [-1, 1]: 2 * pixel / 255 - 1.
+    """
+    j = tf.cast(iteration % iters_per_epoch, tf.int32)
+    rows = tf.slice(order, [j * batch_size], [batch_size])
+    pixels = tf.cast(tf.gather(data, rows), tf.int32)
+    return tf.gather(tf.constant(PIXEL_VALUES), pixels)
+
+
+# The seed scales pixels in float64 and feeds float32; a 256-entry table gives
+# exactly those float32 values (float32 arithmetic in the graph can differ in
+# the last bit) and is cheaper than arithmetic on every pixel.
+PIXEL_VALUES = (np.arange(256) / 255.0 * 2 - 1).astype(np.float32)
+
+
+TrainGraph = collections.namedtuple("TrainGraph", [
+    "graph",           # the tf.Graph holding all below
+    "images",          # placeholder (N, 784) uint8: feeds the data variable once
+    "data_init",       # op: loads ``images`` into the data variable
+    "order",           # placeholder (N,) int32: the epoch's row order
+    "set_order",       # op: stores ``order`` for the epoch
+    "iteration",       # placeholder int64 scalar: global iteration
+    "train_op",        # op: one D update, then one G update
+    "d_loss",          # scalar: mean per-pair D loss of the D update
+    "g_loss",          # scalar: mean G loss of the G update
+    "d_real",          # scalar: mean D(x) in the D update
+    "d_fake",          # scalar: mean D(G(z)) in the D update
+    "z_sample",        # placeholder (n, Z) float32
+    "x_sample",        # (n, 784) in (-1, 1): G(z_sample)
+    "global_step",     # int32 variable: epochs done
+    "epoch",           # placeholder int32
+    "set_global_step", # op: global_step <- epoch
+    "init",            # op: initialise the model (global) variables
+    "saver",           # tf.compat.v1.train.Saver of the seed's variables
+    "g_params",
+    "d_params",
+    "tensors",         # dict of inner tensors for tests: x_real, z, d_masks, g_masks
+])
+
+
+def build_train_graph(hp, num_train, seed, max_to_keep=5):
+    """Build the whole training graph in a new tf.Graph.
+
+    Args:
+      hp: config.HParams (sizes, batch_size, learning_rate, keep_prob).
+      num_train: N, rows of the training set that ``images`` will hold.
+      seed: the run's seed (int); all randomness derives from it.
+      max_to_keep: checkpoints the Saver keeps (the seed's Saver: 5).
+    Returns a TrainGraph.
+
+    One ``train_op`` run is one iteration of the seed's loop: the D update on
+    the real batch and G(z) concatenated (D's outputs for the two halves are
+    sliced apart), then the G update with the same z against the updated D.
+    The G update differs from the seed's graph only in work, not mathematics:
+    it reuses G(z) from the D update (G's variables have not changed) and runs
+    D over the generated half alone, since the real half is sliced away from
+    its loss and gets no gradient.
+    """
+    B = hp.batch_size
+    iters_per_epoch = num_train // B
+    graph = tf.Graph()
+    with graph.as_default():
+        images = v1.placeholder(tf.uint8, [num_train, IMAGE_SIZE], name="images")
+        # A local variable: filled from the placeholder, so the data are in
+        # neither the checkpoint nor the .meta graph, and stay uint8.
+        data = v1.Variable(images, trainable=False, name="train_images",
+                           collections=[v1.GraphKeys.LOCAL_VARIABLES])
+        order = v1.placeholder(tf.int32, [num_train], name="order")
+        order_var = v1.Variable(order, trainable=False, name="epoch_order",
+                                collections=[v1.GraphKeys.LOCAL_VARIABLES])
+        set_order = order_var.assign(order).op
+        data_init = tf.group(data.initializer, order_var.initializer)
+        iteration = v1.placeholder(tf.int64, [], name="iteration")
+        epoch = v1.placeholder(tf.int32, [], name="epoch")
+
+        global_step = v1.Variable(0, name="global_step", trainable=False)
+        g_params, d_params = make_params(hp, seed)
+
+        x_real = batch_from_data(data, order_var, iteration, B, iters_per_epoch)
+        z = tf.random.stateless_normal(
+            [B, hp.z_size], seed=stream_seed(seed, STREAM_Z, iteration))
+        x_fake = generator(z, g_params)
+
+        # D update: the seed's concatenated batch, sliced into real and fake.
+        masks = dropout_masks(2 * B, hp, seed, STREAM_D_DROP, iteration)
+        logits = discriminator(tf.concat([x_real, x_fake], 0), d_params,
+                               hp.keep_prob, masks)
+        real_logits = tf.slice(logits, [0, 0], [B, -1])
+        fake_logits = tf.slice(logits, [B, 0], [-1, -1])
+        d_terms = d_loss_terms(real_logits, fake_logits)
+        # One Adam object for both updates, as in the seed: its beta powers
+        # are shared and advance twice per iteration.
+        optimizer = v1.train.AdamOptimizer(hp.learning_rate)
+        # The seed minimises the (B, 1) loss tensor, i.e. its sum.
+        d_train = optimizer.minimize(tf.reduce_sum(d_terms), var_list=d_params)
+
+        # G update, strictly after the D update (and its beta powers).
+        with tf.control_dependencies([d_train]):
+            d_now = [p.read_value() for p in d_params]
+            g_masks = dropout_masks(B, hp, seed, STREAM_G_DROP, iteration)
+            g_logits = discriminator(x_fake, d_now, hp.keep_prob, g_masks)
+            g_terms = g_loss_terms(g_logits)
+            g_grads = tf.gradients(tf.reduce_sum(g_terms), g_params)
+            train_op = optimizer.apply_gradients(list(zip(g_grads, g_params)))
+
+        z_sample = v1.placeholder(tf.float32, [None, hp.z_size], name="z_sample")
+        x_sample = generator(z_sample, g_params)
+        set_global_step = global_step.assign(epoch).op
+        init = v1.global_variables_initializer()
+        saver = v1.train.Saver(max_to_keep=max_to_keep)
+        return TrainGraph(
+            graph=graph, images=images, data_init=data_init, order=order,
+            set_order=set_order, iteration=iteration, train_op=train_op,
+            d_loss=tf.reduce_mean(d_terms), g_loss=tf.reduce_mean(g_terms),
+            d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
+            d_fake=tf.reduce_mean(tf.sigmoid(fake_logits)),
+            z_sample=z_sample, x_sample=x_sample, global_step=global_step,
+            epoch=epoch, set_global_step=set_global_step, init=init,
+            saver=saver, g_params=g_params, d_params=d_params,
+            tensors={"x_real": x_real, "z": z, "d_masks": masks,
+                     "g_masks": g_masks})

@@ -1,0 +1,86 @@
+"""The seed script's graph, built the seed's way, for comparison.
+
+Tests check the package's faster training step against it, restore
+checkpoints it writes, and the benchmark times a loop around it. It keeps
+every inefficiency of the original on purpose: G runs twice per iteration,
+D runs over the concatenated real and generated batch in both updates, and
+the losses take the log of a sigmoid. Only removed APIs are replaced by their
+``tf.compat.v1`` equivalents (and ``tf.nn.dropout`` takes a drop rate now).
+"""
+
+import collections
+
+from ._tf import tf, v1
+from .config import IMAGE_SIZE
+
+SeedGraph = collections.namedtuple("SeedGraph", [
+    "graph", "x_data", "z_prior", "keep_prob", "masks", "x_generated",
+    "d_loss", "g_loss", "d_trainer", "g_trainer", "global_step", "init",
+    "saver", "g_params", "d_params"])
+
+
+def _layer(shape, name):
+    return (v1.Variable(v1.truncated_normal(shape, stddev=0.1), name="%s_w%s" % name, dtype=tf.float32),
+            v1.Variable(tf.zeros([shape[1]]), name="%s_b%s" % name, dtype=tf.float32))
+
+
+def build_seed_graph(hp, with_masks=False, seed=None):
+    """Build the seed's training graph in a new tf.Graph.
+
+    Args:
+      hp: config.HParams (sizes, batch_size, learning_rate).
+      with_masks: False uses ``tf.nn.dropout``; True takes D's dropout
+        keep-masks from two placeholders (2B, H2) and (2B, H1) of 0/1, so a
+        test can give this graph and the package's the same masks.
+      seed: graph-level seed for the initial weights (None: unseeded, as in
+        the seed script).
+    """
+    B = hp.batch_size
+    graph = tf.Graph()
+    with graph.as_default():
+        if seed is not None:
+            v1.set_random_seed(seed)
+        x_data = v1.placeholder(tf.float32, [B, IMAGE_SIZE], name="x_data")
+        z_prior = v1.placeholder(tf.float32, [B, hp.z_size], name="z_prior")
+        keep_prob = v1.placeholder(tf.float32, name="keep_prob")
+        global_step = v1.Variable(0, name="global_step", trainable=False)
+
+        g_w1, g_b1 = _layer([hp.z_size, hp.h1_size], ("g", 1))
+        g_w2, g_b2 = _layer([hp.h1_size, hp.h2_size], ("g", 2))
+        g_w3, g_b3 = _layer([hp.h2_size, IMAGE_SIZE], ("g", 3))
+        h1 = tf.nn.relu(tf.matmul(z_prior, g_w1) + g_b1)
+        h2 = tf.nn.relu(tf.matmul(h1, g_w2) + g_b2)
+        x_generated = tf.nn.tanh(tf.matmul(h2, g_w3) + g_b3)
+        g_params = [g_w1, g_b1, g_w2, g_b2, g_w3, g_b3]
+
+        masks = None
+        if with_masks:
+            masks = (v1.placeholder(tf.float32, [2 * B, hp.h2_size], name="mask1"),
+                     v1.placeholder(tf.float32, [2 * B, hp.h1_size], name="mask2"))
+
+        def dropout(h, i):
+            if masks is None:
+                return tf.nn.dropout(h, rate=1.0 - keep_prob)
+            return h * masks[i] * (1.0 / keep_prob)
+
+        x_in = tf.concat([x_data, x_generated], 0)
+        d_w1, d_b1 = _layer([IMAGE_SIZE, hp.h2_size], ("d", 1))
+        d_w2, d_b2 = _layer([hp.h2_size, hp.h1_size], ("d", 2))
+        d_w3, d_b3 = _layer([hp.h1_size, 1], ("d", 3))
+        h1 = dropout(tf.nn.relu(tf.matmul(x_in, d_w1) + d_b1), 0)
+        h2 = dropout(tf.nn.relu(tf.matmul(h1, d_w2) + d_b2), 1)
+        h3 = tf.matmul(h2, d_w3) + d_b3
+        y_data = tf.nn.sigmoid(tf.slice(h3, [0, 0], [B, -1]))
+        y_generated = tf.nn.sigmoid(tf.slice(h3, [B, 0], [-1, -1]))
+        d_params = [d_w1, d_b1, d_w2, d_b2, d_w3, d_b3]
+
+        d_loss = -(tf.math.log(y_data) + tf.math.log(1 - y_generated))
+        g_loss = -tf.math.log(y_generated)
+        optimizer = v1.train.AdamOptimizer(hp.learning_rate)
+        d_trainer = optimizer.minimize(d_loss, var_list=d_params)
+        g_trainer = optimizer.minimize(g_loss, var_list=g_params)
+        init = v1.global_variables_initializer()
+        saver = v1.train.Saver()
+    return SeedGraph(graph, x_data, z_prior, keep_prob, masks, x_generated,
+                     d_loss, g_loss, d_trainer, g_trainer, global_step, init,
+                     saver, g_params, d_params)

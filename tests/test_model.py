@@ -1,0 +1,135 @@
+"""The graph: names, shapes, losses, and one fast step against the seed's."""
+
+import numpy as np
+import pytest
+
+from gan_mnist import model, reference
+from gan_mnist._tf import tf, v1
+
+
+def _session(tg, images):
+    sess = v1.Session(graph=tg.graph)
+    sess.run(tg.init)
+    sess.run(tg.data_init, {tg.images: images,
+                            tg.order: np.arange(len(images), dtype=np.int32)})
+    return sess
+
+
+def _read_vars(sess, graph, names):
+    found = {v.op.name: v for v in graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+    return sess.run({n: found[n] for n in names})
+
+
+def _var_shapes(graph):
+    return {v.op.name: tuple(v.shape.as_list())
+            for v in graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+
+
+def test_checkpoint_variables_are_the_seeds(tiny_hp, fake_images):
+    tg = model.build_train_graph(tiny_hp, len(fake_images), seed=1)
+    sg = reference.build_seed_graph(tiny_hp)
+    ours, seeds = _var_shapes(tg.graph), _var_shapes(sg.graph)
+    assert ours == seeds
+    assert {"g_w1", "d_b3", "global_step", "beta1_power", "g_w1/Adam_1"} <= set(ours)
+    # The training images live in a local variable: never saved.
+    saved = {v.op.name for v in tg.saver._var_list}
+    assert "train_images" not in saved and "epoch_order" not in saved
+
+
+def test_data_stay_out_of_the_meta_graph(tiny_hp):
+    images = np.full((4000, 784), 7, np.uint8)
+    tg = model.build_train_graph(tiny_hp, len(images), seed=1)
+    assert tg.graph.as_graph_def().ByteSize() < 400_000  # data alone: 3.1 MB
+
+
+def test_generator_shapes_and_range(tiny_hp):
+    with tf.Graph().as_default():
+        g, d = model.make_params(tiny_hp, seed=5)
+        z = tf.random.normal([5, tiny_hp.z_size], stddev=30.0)
+        x = model.generator(z, g)
+        logits = model.discriminator(x, d)
+        with v1.Session() as s:
+            s.run(v1.global_variables_initializer())
+            xv, lv = s.run([x, logits])
+    assert xv.shape == (5, 784) and lv.shape == (5, 1)
+    assert np.all(np.abs(xv) <= 1.0)
+
+
+def test_initial_weights_follow_the_seed(tiny_hp):
+    def weights(seed):
+        with tf.Graph().as_default():
+            g, d = model.make_params(tiny_hp, seed)
+            with v1.Session() as s:
+                s.run(v1.global_variables_initializer())
+                return s.run(g + d)
+    a, b, c = weights(1), weights(1), weights(2)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+    w = a[0]
+    assert np.all(np.abs(w) <= 0.2) and 0.07 < w.std() < 0.1  # truncated at 2 sd
+    assert not np.any(a[1])  # zero biases
+
+
+def test_losses_match_the_seed_formula_and_stay_finite():
+    real = np.array([[-30.], [-3.], [0.], [2.5], [200.], [-200.]], np.float32)
+    fake = np.array([[30.], [1.], [-0.5], [-4.], [-200.], [200.]], np.float32)
+    with tf.Graph().as_default():
+        d = model.d_loss_terms(tf.constant(real), tf.constant(fake))
+        g = model.g_loss_terms(tf.constant(fake))
+        seed_d = -(tf.math.log(tf.sigmoid(real)) + tf.math.log(1 - tf.sigmoid(fake)))
+        seed_g = -tf.math.log(tf.sigmoid(fake))
+        with v1.Session() as s:
+            d, g, sd, sg = s.run([d, g, seed_d, seed_g])
+    assert np.all(np.isfinite(d)) and np.all(np.isfinite(g))
+    finite = np.isfinite(sd)
+    assert not finite.all(), "the seed's formula should overflow on |logit| 200"
+    np.testing.assert_allclose(d[finite], sd[finite], rtol=1e-4, atol=1e-5)
+    finite = np.isfinite(sg)
+    np.testing.assert_allclose(g[finite], sg[finite], rtol=1e-4, atol=1e-5)
+    # Where the seed's formula gives inf or nan, the exact value is near.
+    assert d[-1, 0] == pytest.approx(400.0, rel=1e-3)
+    assert d[-2, 0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images):
+    """Same weights, data, noise and dropout masks: same losses and weights."""
+    B = tiny_hp.batch_size
+    tg = model.build_train_graph(tiny_hp, len(fake_images), seed=11)
+    sess = _session(tg, fake_images)
+    start = sess.run(tg.g_params + tg.d_params)
+    t = tg.tensors
+    _, d_loss, g_loss, x_real, z, dm, gm = sess.run(
+        [tg.train_op, tg.d_loss, tg.g_loss, t["x_real"], t["z"],
+         t["d_masks"], t["g_masks"]], {tg.iteration: 0})
+    after = sess.run(tg.g_params + tg.d_params)
+    names = ("g_w2/Adam", "d_w1/Adam_1", "beta1_power", "beta2_power")
+    slots = _read_vars(sess, tg.graph, names)
+    np.testing.assert_array_equal(
+        x_real, (fake_images[:B] / 255.0 * 2 - 1).astype(np.float32))
+
+    sg = reference.build_seed_graph(tiny_hp, with_masks=True)
+    with sg.graph.as_default():
+        s = v1.Session()
+        s.run(sg.init)
+        for var, value in zip(sg.g_params + sg.d_params, start):
+            var.load(value, s)
+        feed = {sg.x_data: x_real, sg.z_prior: z, sg.keep_prob: tiny_hp.keep_prob,
+                sg.masks[0]: dm[0], sg.masks[1]: dm[1]}
+        _, seed_d = s.run([sg.d_trainer, sg.d_loss], feed)
+        # G update: the real half's masks do not matter (sliced away).
+        feed[sg.masks[0]] = np.concatenate([np.ones_like(gm[0]), gm[0]])
+        feed[sg.masks[1]] = np.concatenate([np.ones_like(gm[1]), gm[1]])
+        _, seed_g = s.run([sg.g_trainer, sg.g_loss], feed)
+        seed_after = s.run(sg.g_params + sg.d_params)
+        seed_slots = _read_vars(s, sg.graph, names)
+
+    assert d_loss == pytest.approx(seed_d.mean(), rel=1e-5)
+    assert g_loss == pytest.approx(seed_g.mean(), rel=1e-5)
+    for a, b, s0 in zip(after, seed_after, start):
+        assert not np.array_equal(a, s0)  # the step moved every variable
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for name in slots:
+        np.testing.assert_allclose(slots[name], seed_slots[name], rtol=1e-5, atol=1e-9)
+    # Both updates advance the shared beta powers: 0.9 ** 3 after one
+    # iteration (it starts at 0.9).
+    assert slots["beta1_power"] == pytest.approx(0.9 ** 3)
