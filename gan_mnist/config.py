@@ -29,6 +29,8 @@ DEFAULTS = collections.OrderedDict([
     ("shuffle", False),         # False: the training set in file order each
                                 # epoch, as the seed; True: an order per epoch
                                 # from (seed, epoch)
+    ("limit", None),            # train on the first N images only (quick
+                                # trials and tests); None: all 60000
 ])
 
 HParams = collections.namedtuple("HParams", list(DEFAULTS))
@@ -58,6 +60,8 @@ def validate(hp):
         bad("keep_prob", hp.keep_prob, "must be in (0, 1]")
     if hp.seed is not None and not (0 <= hp.seed < 2**31):
         bad("seed", hp.seed, "must be in 0..2147483647")
+    if hp.limit is not None and hp.limit < 1:
+        bad("limit", hp.limit, "must be a whole number >= 1")
     return hp
 
 

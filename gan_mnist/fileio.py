@@ -22,6 +22,8 @@ def atomic_path(path, suffix=None):
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp" + suffix, dir=folder)
     os.close(fd)
+    # mkstemp makes the file private (0600); give it the usual permissions.
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield tmp
         with open(tmp, "rb+") as f:
@@ -30,6 +32,12 @@ def atomic_path(path, suffix=None):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(path, data):

@@ -1,0 +1,239 @@
+"""Sample-quality figures for MNIST images, in numpy only.
+
+Every figure comes from the classifier of ``classifier.py``: its 128-d
+penultimate features and its 10 class probabilities.
+
+  fid          Frechet distance between Gaussians fitted to the features of
+               the images and of the MNIST test set; 0 is a perfect match.
+  mnist_score  exp(E_x[KL(p(y|x) || p(y))]), the Inception-score formula with
+               the MNIST classifier: 1 (one blurred class) .. 10 (confident
+               and all ten digits equally often).
+  class_kl     KL of the histogram of predicted digits from uniform, natural
+               log: 0 (balanced) .. log 10 = 2.303 (a single digit).
+  precision    share of the images that fall on the test set's feature
+               manifold (k-NN balls, Kynkaanniemi et al. 2019): realism.
+  recall       share of the test images that fall on the images' manifold:
+               coverage of the variety of real digits.
+
+``evaluate_images`` gives them all against the MNIST test set;
+``real_floor`` gives the same figures for real training images, the best a
+generator can be expected to reach with that many images.
+"""
+
+import collections
+
+import numpy as np
+
+NUM_CLASSES = 10
+K_NEAREST = 3        # the k of the k-NN manifolds (the paper's default)
+CHUNK = 500          # rows per block of pairwise distances: 500 x 10000
+                     # float64 distances take 40 MB
+FLOOR_SIZE = 10000   # real training images behind the real-data floor
+_EPS = 1e-12         # keeps log() finite where a probability is 0
+
+
+def feature_stats(feat):
+    """Mean (D,) and covariance (D, D) of features (N, D), N >= 2."""
+    feat = np.asarray(feat, dtype=np.float64)
+    if feat.ndim != 2 or len(feat) < 2:
+        raise ValueError(f"features of shape {feat.shape}; need (N >= 2, D)")
+    return feat.mean(axis=0), np.cov(feat, rowvar=False)
+
+
+def _sqrt_psd(mat):
+    """Square root of a symmetric positive semi-definite matrix, by eigh.
+
+    Eigenvalues below 0 can only be rounding error here; they are set to 0.
+    """
+    vals, vecs = np.linalg.eigh((mat + mat.T) / 2)
+    return (vecs * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+
+
+def fid_from_stats(mu1, sigma1, mu2, sigma2):
+    """Frechet distance between N(mu1, sigma1) and N(mu2, sigma2).
+
+    ||mu1 - mu2||^2 + tr(s1) + tr(s2) - 2 tr((s1^1/2 s2 s1^1/2)^1/2). The
+    inner matrix is symmetric PSD, unlike s1 s2, so its trace square root is
+    the sum of the square roots of its eigenvalues from eigh: no complex
+    parts to discard, and sound when the covariances are singular.
+    """
+    s1_half = _sqrt_psd(sigma1)
+    inner = s1_half @ sigma2 @ s1_half
+    vals = np.linalg.eigvalsh((inner + inner.T) / 2)
+    tr_covmean = np.sqrt(np.clip(vals, 0, None)).sum()
+    diff = mu1 - mu2
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2)
+                 - 2 * tr_covmean)
+
+
+def fid(feat_a, feat_b):
+    """FID between two feature sets (N, D) and (M, D), N, M >= 2; >= 0."""
+    return fid_from_stats(*feature_stats(feat_a), *feature_stats(feat_b))
+
+
+def mnist_score(probs):
+    """exp(mean_x KL(p(y|x) || p(y))) of class probabilities (N, 10).
+
+    Returns a float in [1, 10]: 10 when each image is classified with
+    certainty and the classes are equally frequent; 1 when every image has
+    the same class distribution.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    p_y = probs.mean(axis=0, keepdims=True)
+    kl = (probs * (np.log(probs + _EPS) - np.log(p_y + _EPS))).sum(axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def class_histogram(probs):
+    """How many images (N, 10) the classifier calls each digit: int (10,)."""
+    return np.bincount(np.argmax(probs, axis=1), minlength=NUM_CLASSES)
+
+
+def class_kl(hist):
+    """KL(hist / sum || uniform) in nats, for a histogram (10,) of counts.
+
+    0 for a balanced histogram, log 10 when one digit has every image.
+    """
+    p = np.asarray(hist, dtype=np.float64)
+    p = p / p.sum()
+    nz = p > 0  # 0 log 0 = 0
+    return float((p[nz] * np.log(p[nz] * len(p))).sum())
+
+
+def _sq_dists(a, b, b_sq):
+    """Squared Euclidean distances (len(a), len(b)); ``b_sq`` = |b|^2."""
+    d = (a * a).sum(axis=1)[:, None] + b_sq[None, :] - 2 * a @ b.T
+    return np.maximum(d, 0)  # rounding can make a 0 distance slightly < 0
+
+
+def knn_radii(feat, k=K_NEAREST, chunk=CHUNK):
+    """Squared distance from each row of ``feat`` (N, D) to its k-th nearest
+    other row: (N,). The k-NN ball radii of the feature manifold; N > k."""
+    feat = np.asarray(feat, dtype=np.float64)
+    if len(feat) <= k:
+        raise ValueError(f"{len(feat)} feature rows; k-NN with k={k} "
+                         f"needs at least {k + 1}")
+    sq = (feat * feat).sum(axis=1)
+    radii = np.empty(len(feat))
+    for start in range(0, len(feat), chunk):
+        d = _sq_dists(feat[start:start + chunk], feat, sq)
+        # Index 0 of the sorted row is the point itself (distance 0).
+        radii[start:start + chunk] = np.partition(d, k, axis=1)[:, k]
+    return radii
+
+
+def manifold_coverage(query, ref, ref_radii, chunk=CHUNK):
+    """Share of ``query`` rows (N, D) inside at least one k-NN ball of
+    ``ref`` (M, D) with squared radii ``ref_radii`` (M,): a float in [0, 1].
+    """
+    query = np.asarray(query, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    ref_sq = (ref * ref).sum(axis=1)
+    inside = 0
+    for start in range(0, len(query), chunk):
+        d = _sq_dists(query[start:start + chunk], ref, ref_sq)
+        inside += int((d <= ref_radii[None, :]).any(axis=1).sum())
+    return inside / len(query)
+
+
+def precision_recall(real_feat, fake_feat, k=K_NEAREST, real_radii=None):
+    """Improved precision and recall (Kynkaanniemi et al. 2019).
+
+    Args:
+      real_feat: (N, D) features of real images; N > k.
+      fake_feat: (M, D) features of generated images; M > k.
+      k: which nearest neighbour sets a ball's radius.
+      real_radii: ``knn_radii(real_feat, k)`` if already known (it is the
+        costly part for a fixed real set).
+    Returns:
+      (precision, recall), floats in [0, 1].
+    """
+    if real_radii is None:
+        real_radii = knn_radii(real_feat, k)
+    precision = manifold_coverage(fake_feat, real_feat, real_radii)
+    recall = manifold_coverage(real_feat, fake_feat, knn_radii(fake_feat, k))
+    return precision, recall
+
+
+Reference = collections.namedtuple(
+    "Reference", "features mean cov radii k")
+Reference.__doc__ = """What the figures compare images with: the real set's
+features (N, 128), their mean (128,) and covariance (128, 128), and the
+squared k-NN radii (N,) for that k."""
+
+
+def make_reference(features, k=K_NEAREST):
+    """Build a ``Reference`` from real features (N, 128), N > k."""
+    mean, cov = feature_stats(features)
+    return Reference(features, mean, cov, knn_radii(features, k), k)
+
+
+_test_references = {}  # data_dir -> Reference, computed once per process
+
+
+def test_reference(data_dir):
+    """The ``Reference`` of the 10000 MNIST test images in ``data_dir``.
+
+    Computed on first use for each folder and kept for the process.
+    Raises DataError (a UsageError) when the test files are missing.
+    """
+    from .classifier import features_and_probs
+    from .data import load_mnist
+    if data_dir not in _test_references:
+        images, _ = load_mnist(data_dir, "test")
+        feats, _ = features_and_probs(images)
+        _test_references[data_dir] = make_reference(feats)
+    return _test_references[data_dir]
+
+
+def figures(feats, probs, ref):
+    """All figures of images with features (N, 128) and class probabilities
+    (N, 10) against a ``Reference``; see ``evaluate_images`` for the dict."""
+    hist = class_histogram(probs)
+    precision, recall = precision_recall(ref.features, feats, ref.k,
+                                         real_radii=ref.radii)
+    return {
+        "fid": fid_from_stats(*feature_stats(feats), ref.mean, ref.cov),
+        "mnist_score": mnist_score(probs),
+        "class_kl": class_kl(hist),
+        "precision": precision,
+        "recall": recall,
+        "class_histogram": [int(c) for c in hist],
+        "num_images": int(len(feats)),
+    }
+
+
+def evaluate_images(images, real_features_cache=None, data_dir="MNIST_data",
+                    weights=None):
+    """Measure images against the MNIST test set.
+
+    Args:
+      images: uint8 (N, 28, 28) or (N, 784) in 0..255, or floats in [-1, 1]
+        of those shapes; N > K_NEAREST.
+      real_features_cache: a ``Reference`` to compare with; None uses
+        ``test_reference(data_dir)`` (computed once per process).
+      data_dir: folder with the MNIST files, when no Reference is given.
+      weights: classifier weights from ``classifier.load_weights``; None uses
+        the stored ones. A given Reference must come from the same weights.
+    Returns:
+      dict: fid (float >= 0), mnist_score (1..10), class_kl (0..log 10),
+      precision and recall (0..1), class_histogram (10 ints) and num_images.
+    Raises ValueError on images of a wrong shape, dtype or range, or too few.
+    """
+    from .classifier import features_and_probs
+    ref = real_features_cache
+    if ref is None:
+        ref = test_reference(data_dir)
+    feats, probs = features_and_probs(images, weights)
+    return figures(feats, probs, ref)
+
+
+def real_floor(data_dir="MNIST_data", num=FLOOR_SIZE, real_features_cache=None):
+    """The figures of the first ``num`` MNIST training images (file order)
+    against the test set: what real data scores, for scale.
+
+    Same dict as ``evaluate_images``; ``real_features_cache`` as there.
+    """
+    from .data import load_mnist
+    images, _ = load_mnist(data_dir, "train", limit=num)
+    return evaluate_images(images, real_features_cache, data_dir)

@@ -1,0 +1,46 @@
+"""``metrics.csv``: one row per finished epoch, rewritten whole each epoch.
+
+Rewriting the small file atomically (rather than appending) means a row is
+either all there or absent, whatever moment training is killed at; a resume
+keeps only the rows of epochs its checkpoint covers.
+"""
+
+import csv
+import io
+import os
+
+from .fileio import write_text
+
+COLUMNS = ["epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds"]
+
+
+def read_rows(path):
+    """Rows of an existing metrics.csv as dicts of floats ([] if none).
+
+    ``epoch`` is an int. Rows that do not parse are dropped.
+    """
+    if not os.path.exists(path):
+        return []
+    rows = []
+    with open(path, newline="") as f:
+        for raw in csv.DictReader(f):
+            try:
+                row = {k: float(v) for k, v in raw.items() if k and v not in (None, "")}
+                row["epoch"] = int(row["epoch"])
+            except (KeyError, ValueError):
+                continue
+            rows.append(row)
+    return rows
+
+
+def write_rows(path, rows, columns=COLUMNS):
+    """Write ``rows`` (dicts) with ``columns`` (extra keys kept at the end)."""
+    extra = sorted({k for r in rows for k in r} - set(columns))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns) + extra,
+                            lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v)
+                         for k, v in r.items()})
+    write_text(path, out.getvalue())
