@@ -203,8 +203,7 @@ def figures(feats, probs, ref):
     }
 
 
-def evaluate_images(images, real_features_cache=None, data_dir="MNIST_data",
-                    weights=None):
+def evaluate_images(images, real_features_cache=None, data_dir="MNIST_data"):
     """Measure images against the MNIST test set.
 
     Args:
@@ -213,18 +212,19 @@ def evaluate_images(images, real_features_cache=None, data_dir="MNIST_data",
       real_features_cache: a ``Reference`` to compare with; None uses
         ``test_reference(data_dir)`` (computed once per process).
       data_dir: folder with the MNIST files, when no Reference is given.
-      weights: classifier weights from ``classifier.load_weights``; None uses
-        the stored ones. A given Reference must come from the same weights.
+    The stored classifier weights are used; a given Reference must come
+    from them too.
     Returns:
       dict: fid (float >= 0), mnist_score (1..10), class_kl (0..log 10),
       precision and recall (0..1), class_histogram (10 ints) and num_images.
     Raises ValueError on images of a wrong shape, dtype or range, or too few.
     """
     from .classifier import features_and_probs
+    # The images first: bad ones fail before the test set is processed.
+    feats, probs = features_and_probs(images)
     ref = real_features_cache
     if ref is None:
         ref = test_reference(data_dir)
-    feats, probs = features_and_probs(images, weights)
     return figures(feats, probs, ref)
 
 

@@ -1,0 +1,145 @@
+"""``python -m gan_mnist.evaluate``: measure MNIST-like images.
+
+    python -m gan_mnist.evaluate --images samples.npz [--num 10000]
+        [--data-dir MNIST_data] [--json results.json] [--floor]
+
+Prints FID, MNIST score, class KL, precision and recall against the 10000
+MNIST test images (see ``metrics``), and the histogram of predicted digits.
+``--floor`` adds the same figures for 10000 real training images: the best a
+generator can be expected to reach. Bad input exits with status 2 and a
+one-line message.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from . import metrics
+from .config import DEFAULTS
+from .errors import UsageError, exit_with
+from .fileio import write_json
+
+DEFAULT_NUM = 10000
+MIN_IMAGES = metrics.K_NEAREST + 1   # the k-NN balls need k other images
+
+# (key, label, format) of each row of the table, in order.
+_ROWS = (
+    ("fid", "FID (lower is better)", "{:.3f}"),
+    ("mnist_score", "MNIST score (1..10)", "{:.3f}"),
+    ("class_kl", "class KL (0..2.303)", "{:.4f}"),
+    ("precision", "precision (0..1)", "{:.3f}"),
+    ("recall", "recall (0..1)", "{:.3f}"),
+)
+
+
+def load_images(path):
+    """Read images from an .npy, or an .npz (its ``images`` array, else its
+    first one). Returns the array as stored; raises UsageError naming the
+    file when it is missing or unreadable."""
+    if not os.path.isfile(path):
+        raise UsageError(f"--images {path}: no such file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            return loaded
+        with loaded:
+            if not loaded.files:
+                raise UsageError(f"--images {path}: the .npz holds no array")
+            key = "images" if "images" in loaded.files else loaded.files[0]
+            return loaded[key]
+    except (OSError, ValueError, EOFError) as e:
+        msg = " ".join(str(e).split())
+        raise UsageError(f"--images {path}: not a readable .npy/.npz ({msg})"
+                         ) from None
+
+
+def evaluate_array(images, data_dir=DEFAULTS["data_dir"], num=DEFAULT_NUM,
+                   source=None):
+    """Figures of the first ``num`` of ``images`` against the MNIST test set.
+
+    Args:
+      images: uint8 (N, 28, 28) or (N, 784) in 0..255, or floats in [-1, 1]
+        of those shapes.
+      data_dir: folder with the MNIST IDX files.
+      num: at most this many images are used, the first ones.
+      source: where the images came from (a flag and file), to begin error
+        messages with; None: no prefix.
+    Returns:
+      the dict of ``metrics.evaluate_images``.
+    Raises UsageError on images of a wrong shape, dtype or range, fewer than
+    MIN_IMAGES of them, or missing MNIST files.
+    """
+    prefix = f"{source}: " if source else ""
+    if np.ndim(images) == 0:
+        raise UsageError(f"{prefix}a single value, not an array of images")
+    images = images[:num]
+    if len(images) < MIN_IMAGES:
+        raise UsageError(f"{prefix}{len(images)} images; at least "
+                         f"{MIN_IMAGES} are needed")
+    try:
+        return metrics.evaluate_images(images, data_dir=data_dir)
+    except ValueError as e:
+        raise UsageError(f"{prefix}{e}") from None
+
+
+def format_table(results, floor=None):
+    """A readable table of ``results`` (and ``floor``, a dict of the same
+    keys, as a second column), one metric a line, then the digit counts."""
+    head = f"{'':24}{'images':>12}"
+    if floor is not None:
+        head += f"{'real floor':>12}"
+    lines = [head + f"   ({results['num_images']} images vs MNIST test set)"]
+    for key, label, fmt in _ROWS:
+        line = f"{label:24}{fmt.format(results[key]):>12}"
+        if floor is not None:
+            line += f"{fmt.format(floor[key]):>12}"
+        lines.append(line)
+    lines.append("digit counts    " + "".join(f"{d:>6}" for d in range(10)))
+    lines.append("  images        " +
+                 "".join(f"{c:>6}" for c in results["class_histogram"]))
+    if floor is not None:
+        lines.append("  real floor    " +
+                     "".join(f"{c:>6}" for c in floor["class_histogram"]))
+    return "\n".join(lines)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m gan_mnist.evaluate",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--images", required=True,
+                   help=".npz (key 'images' or first array) or .npy of uint8 "
+                        "(N, 28, 28) / (N, 784) in 0..255, or floats in [-1, 1]")
+    p.add_argument("--num", type=int, default=DEFAULT_NUM,
+                   help="use at most this many images, the first (default "
+                        f"{DEFAULT_NUM})")
+    p.add_argument("--data-dir", default=DEFAULTS["data_dir"],
+                   help="folder with the MNIST IDX files")
+    p.add_argument("--json", help="also write the figures to this JSON file")
+    p.add_argument("--floor", action="store_true",
+                   help="also show the figures of 10000 real training images")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        if args.num < MIN_IMAGES:
+            raise UsageError(f"--num {args.num}: must be >= {MIN_IMAGES}")
+        results = evaluate_array(load_images(args.images), args.data_dir,
+                                 args.num, source=f"--images {args.images}")
+        floor = metrics.real_floor(args.data_dir) if args.floor else None
+    except UsageError as e:
+        exit_with(e)
+    print(format_table(results, floor))
+    if args.json:
+        out = dict(results)
+        if floor is not None:
+            out["floor"] = floor
+        write_json(args.json, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
