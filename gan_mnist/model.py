@@ -19,8 +19,6 @@ That is what makes a resumed run bit-identical to an uninterrupted one.
 
 import collections
 
-import numpy as np
-
 from ._tf import tf, v1
 from .config import IMAGE_SIZE
 
@@ -92,33 +90,35 @@ def generator(z, params):
 
 
 def dropout_masks(n, hp, seed, streams, counter):
-    """Keep-masks for the discriminator's two hidden layers.
+    """Dropout scales for the discriminator's two hidden layers.
 
-    Returns float32 tensors (n, H2) and (n, H1) of 0 and 1, each unit kept
-    with probability ``hp.keep_prob``, drawn from (seed, stream, counter).
+    Returns float32 tensors (n, H2) and (n, H1) whose entries are 1/keep_prob
+    (unit kept, with probability ``hp.keep_prob``) or 0 (dropped), drawn from
+    (seed, stream, counter). Multiplying an activation by them is dropout as
+    ``tf.nn.dropout`` does it: kept units are scaled so that the expected
+    activation is unchanged.
     """
-    masks = []
+    scales = []
     for stream, width in zip(streams, (hp.h2_size, hp.h1_size)):
         u = tf.random.stateless_uniform([n, width],
                                         seed=stream_seed(seed, stream, counter))
-        masks.append(tf.cast(u < hp.keep_prob, tf.float32))
-    return tuple(masks)
+        scales.append(tf.cast(u < hp.keep_prob, tf.float32) * (1.0 / hp.keep_prob))
+    return tuple(scales)
 
 
-def discriminator(x, params, keep_prob=1.0, masks=None):
+def discriminator(x, params, scales=None):
     """D's logit: images (n, 784) in [-1, 1] -> (n, 1) unbounded.
 
-    D(x) = sigmoid(logit). ``masks`` is None (no dropout: evaluation) or the
-    pair from ``dropout_masks``; kept units are scaled by 1/keep_prob as
-    ``tf.nn.dropout`` does, so the expected activation is unchanged.
+    D(x) = sigmoid(logit). ``scales`` is None (no dropout: evaluation) or the
+    pair from ``dropout_masks``.
     """
     w1, b1, w2, b2, w3, b3 = params
     h1 = tf.nn.relu(tf.matmul(x, w1) + b1)
-    if masks is not None:
-        h1 = h1 * masks[0] * (1.0 / keep_prob)
+    if scales is not None:
+        h1 = h1 * scales[0]
     h2 = tf.nn.relu(tf.matmul(h1, w2) + b2)
-    if masks is not None:
-        h2 = h2 * masks[1] * (1.0 / keep_prob)
+    if scales is not None:
+        h2 = h2 * scales[1]
     return tf.matmul(h2, w3) + b3
 
 
@@ -148,14 +148,10 @@ def batch_from_data(data, order, iteration, batch_size, iters_per_epoch):
     """
     j = tf.cast(iteration % iters_per_epoch, tf.int32)
     rows = tf.slice(order, [j * batch_size], [batch_size])
-    pixels = tf.cast(tf.gather(data, rows), tf.int32)
-    return tf.gather(tf.constant(PIXEL_VALUES), pixels)
-
-
-# The seed scales pixels in float64 and feeds float32; a 256-entry table gives
-# exactly those float32 values (float32 arithmetic in the graph can differ in
-# the last bit) and is cheaper than arithmetic on every pixel.
-PIXEL_VALUES = (np.arange(256) / 255.0 * 2 - 1).astype(np.float32)
+    pixels = tf.cast(tf.gather(data, rows), tf.float64)
+    # The seed's arithmetic, in float64, then rounded once to float32: the
+    # exact values that its feed_dict delivered.
+    return tf.cast(pixels / 255.0 * 2.0 - 1.0, tf.float32)
 
 
 TrainGraph = collections.namedtuple("TrainGraph", [
@@ -228,8 +224,7 @@ def build_train_graph(hp, num_train, seed, max_to_keep=5):
 
         # D update: the seed's concatenated batch, sliced into real and fake.
         masks = dropout_masks(2 * B, hp, seed, STREAM_D_DROP, iteration)
-        logits = discriminator(tf.concat([x_real, x_fake], 0), d_params,
-                               hp.keep_prob, masks)
+        logits = discriminator(tf.concat([x_real, x_fake], 0), d_params, masks)
         real_logits = tf.slice(logits, [0, 0], [B, -1])
         fake_logits = tf.slice(logits, [B, 0], [-1, -1])
         d_terms = d_loss_terms(real_logits, fake_logits)
@@ -243,7 +238,7 @@ def build_train_graph(hp, num_train, seed, max_to_keep=5):
         with tf.control_dependencies([d_train]):
             d_now = [p.read_value() for p in d_params]
             g_masks = dropout_masks(B, hp, seed, STREAM_G_DROP, iteration)
-            g_logits = discriminator(x_fake, d_now, hp.keep_prob, g_masks)
+            g_logits = discriminator(x_fake, d_now, g_masks)
             g_terms = g_loss_terms(g_logits)
             g_grads = tf.gradients(tf.reduce_sum(g_terms), g_params)
             train_op = optimizer.apply_gradients(list(zip(g_grads, g_params)))

@@ -106,6 +106,10 @@ def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images):
     slots = _read_vars(sess, tg.graph, names)
     np.testing.assert_array_equal(
         x_real, (fake_images[:B] / 255.0 * 2 - 1).astype(np.float32))
+    # the graph's dropout scales are 1/keep_prob or 0; the seed graph takes 0/1
+    dm, gm = [[(m > 0).astype(np.float32) for m in ms] for ms in (dm, gm)]
+    kept = np.mean(np.concatenate([m.ravel() for m in dm + gm]))
+    assert abs(kept - tiny_hp.keep_prob) < 0.03
 
     sg = reference.build_seed_graph(tiny_hp, with_masks=True)
     with sg.graph.as_default():
