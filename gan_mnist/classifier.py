@@ -84,12 +84,11 @@ def to_model_input(images):
         x = images.astype(np.float32) / 127.5 - 1.0
     elif np.issubdtype(images.dtype, np.floating):
         x = images.astype(np.float32)
-        # NaN fails both comparisons, so it is caught here too.
+        if not np.isfinite(x).all():
+            raise ValueError("float images hold NaN or infinite values")
         if x.size and not (x.min() >= -1.0 and x.max() <= 1.0):
-            raise ValueError(
-                f"float images must lie in [-1, 1]; these span "
-                f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]"
-                + (" and hold NaN" if np.isnan(x).any() else ""))
+            raise ValueError(f"float images must lie in [-1, 1]; these span "
+                             f"[{x.min():.4g}, {x.max():.4g}]")
     else:
         raise ValueError(f"images of dtype {images.dtype}; expected uint8 "
                          "(0..255) or float in [-1, 1]")

@@ -6,7 +6,8 @@
 Prints FID, MNIST score, class KL, precision and recall against the 10000
 MNIST test images (see ``metrics``), and the histogram of predicted digits.
 ``--floor`` adds the same figures for 10000 real training images: the best a
-generator can be expected to reach. Bad input exits with status 2 and a
+generator can be expected to reach. ``--json`` writes the figures (with
+the floor's under "floor") as JSON. Bad input exits with status 2 and a
 one-line message.
 """
 
@@ -87,10 +88,12 @@ def evaluate_array(images, data_dir=DEFAULTS["data_dir"], num=DEFAULT_NUM,
 def format_table(results, floor=None):
     """A readable table of ``results`` (and ``floor``, a dict of the same
     keys, as a second column), one metric a line, then the digit counts."""
+    title = f"{results['num_images']} images against the MNIST test set"
     head = f"{'':24}{'images':>12}"
     if floor is not None:
+        title += f" (real floor: {floor['num_images']} training images)"
         head += f"{'real floor':>12}"
-    lines = [head + f"   ({results['num_images']} images vs MNIST test set)"]
+    lines = [title, head]
     for key, label, fmt in _ROWS:
         line = f"{label:24}{fmt.format(results[key]):>12}"
         if floor is not None:
@@ -127,6 +130,10 @@ def main(argv=None):
     try:
         if args.num < MIN_IMAGES:
             raise UsageError(f"--num {args.num}: must be >= {MIN_IMAGES}")
+        # Checked first so that a typo does not waste the whole evaluation.
+        if args.json and not os.path.isdir(
+                os.path.dirname(os.path.abspath(args.json))):
+            raise UsageError(f"--json {args.json}: its folder does not exist")
         results = evaluate_array(load_images(args.images), args.data_dir,
                                  args.num, source=f"--images {args.images}")
         floor = metrics.real_floor(args.data_dir) if args.floor else None
@@ -137,7 +144,10 @@ def main(argv=None):
         out = dict(results)
         if floor is not None:
             out["floor"] = floor
-        write_json(args.json, out)
+        try:
+            write_json(args.json, out)
+        except OSError as e:
+            exit_with(UsageError(f"--json {args.json}: cannot write ({e})"))
     return 0
 
 
