@@ -31,6 +31,8 @@ DEFAULTS = collections.OrderedDict([
                                 # from (seed, epoch)
     ("limit", None),            # train on the first N images only (quick
                                 # trials and tests); None: all 60000
+    ("eval_every", 0),          # evaluate (FID, ...) every K epochs; 0: never
+    ("eval_num", 2000),         # generated images per evaluation in training
 ])
 
 HParams = collections.namedtuple("HParams", list(DEFAULTS))
@@ -60,6 +62,10 @@ def validate(hp):
         bad("keep_prob", hp.keep_prob, "must be in (0, 1]")
     if hp.seed is not None and not (0 <= hp.seed < 2**31):
         bad("seed", hp.seed, "must be in 0..2147483647")
+    if not isinstance(hp.eval_every, int) or hp.eval_every < 0:
+        bad("eval_every", hp.eval_every, "must be a whole number >= 0")
+    if not isinstance(hp.eval_num, int) or hp.eval_num < 10:
+        bad("eval_num", hp.eval_num, "must be a whole number >= 10")
     if hp.limit is not None and hp.limit < 1:
         bad("limit", hp.limit, "must be a whole number >= 1")
     return hp

@@ -1,14 +1,16 @@
-"""``python -m gan_mnist.evaluate``: measure MNIST-like images.
+"""``python -m gan_mnist.evaluate``: measure what a generator learned.
 
+    python -m gan_mnist.evaluate [--output RUN | --checkpoint PATH] [--num 10000]
     python -m gan_mnist.evaluate --images samples.npz [--num 10000]
-        [--data-dir MNIST_data] [--json results.json] [--floor]
 
-Prints FID, MNIST score, class KL, precision and recall against the 10000
-MNIST test images (see ``metrics``), and the histogram of predicted digits.
-``--floor`` adds the same figures for 10000 real training images: the best a
-generator can be expected to reach. ``--json`` writes the figures (with
-the floor's under "floor") as JSON. Bad input exits with status 2 and a
-one-line message.
+Generates ``--num`` digits (seeded) from the newest checkpoint of a run, or
+reads a set of images from any source, and prints FID, MNIST score, class KL,
+precision and recall against the 10000 MNIST test images (see ``metrics``),
+the histogram of predicted digits, and the same figures for 10000 real
+training images: the floor to read the others against (``--no-floor`` skips
+it). The figures go to JSON too: beside the checkpoint
+(``model-<N>.eval.json``) or at ``--json PATH``. Bad input exits with status
+2 and a one-line message.
 """
 
 import argparse
@@ -22,7 +24,9 @@ from .config import DEFAULTS
 from .errors import UsageError, exit_with
 from .fileio import write_json
 
+PROG = "python -m gan_mnist.evaluate"
 DEFAULT_NUM = 10000
+FIGURES = ("fid", "mnist_score", "class_kl", "precision", "recall")
 MIN_IMAGES = metrics.K_NEAREST + 1   # the k-NN balls need k other images
 
 # (key, label, format) of each row of the table, in order.
@@ -109,20 +113,39 @@ def format_table(results, floor=None):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="python -m gan_mnist.evaluate",
-                                description=__doc__.split("\n")[0])
-    p.add_argument("--images", required=True,
-                   help=".npz (key 'images' or first array) or .npy of uint8 "
-                        "(N, 28, 28) / (N, 784) in 0..255, or floats in [-1, 1]")
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    p.add_argument("--output", default=DEFAULTS["output"],
+                   help="run folder whose newest checkpoint is evaluated "
+                        "(default: %(default)s)")
+    p.add_argument("--checkpoint", help="a checkpoint prefix to evaluate instead, "
+                                        "e.g. output/model-500")
+    p.add_argument("--images",
+                   help="evaluate this set instead: .npz (key 'images' or first "
+                        "array) or .npy of uint8 (N, 28, 28) / (N, 784) in "
+                        "0..255, or floats in [-1, 1]")
     p.add_argument("--num", type=int, default=DEFAULT_NUM,
-                   help="use at most this many images, the first (default "
+                   help="images to generate, or to use of --images (default "
                         f"{DEFAULT_NUM})")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the generator's noise (default 0)")
     p.add_argument("--data-dir", default=DEFAULTS["data_dir"],
                    help="folder with the MNIST IDX files")
-    p.add_argument("--json", help="also write the figures to this JSON file")
-    p.add_argument("--floor", action="store_true",
-                   help="also show the figures of 10000 real training images")
+    p.add_argument("--json", help="write the figures here (default: beside the "
+                                  "checkpoint; none for --images)")
+    p.add_argument("--no-floor", dest="floor", action="store_false",
+                   help="skip the figures of 10000 real training images")
     return p.parse_args(argv)
+
+
+def images_to_evaluate(args):
+    """(images, source, default JSON path) for the flags given."""
+    if args.images:
+        return load_images(args.images), f"--images {args.images}", None
+    from . import generate, sampling
+    prefix = sampling.find_checkpoint(args.output, args.checkpoint)
+    print(f"generating {args.num} images from {prefix}", file=sys.stderr)
+    images = generate.generate(prefix, args.num, args.seed)
+    return images, f"checkpoint {prefix}", prefix + ".eval.json"
 
 
 def main(argv=None):
@@ -134,20 +157,22 @@ def main(argv=None):
         if args.json and not os.path.isdir(
                 os.path.dirname(os.path.abspath(args.json))):
             raise UsageError(f"--json {args.json}: its folder does not exist")
-        results = evaluate_array(load_images(args.images), args.data_dir,
-                                 args.num, source=f"--images {args.images}")
+        images, source, json_path = images_to_evaluate(args)
+        results = evaluate_array(images, args.data_dir, args.num, source=source)
         floor = metrics.real_floor(args.data_dir) if args.floor else None
     except UsageError as e:
-        exit_with(e)
+        exit_with(e, PROG)
     print(format_table(results, floor))
-    if args.json:
-        out = dict(results)
+    json_path = args.json or json_path
+    if json_path:
+        out = dict(results, source=source)
         if floor is not None:
             out["floor"] = floor
         try:
-            write_json(args.json, out)
+            write_json(json_path, out)
         except OSError as e:
-            exit_with(UsageError(f"--json {args.json}: cannot write ({e})"))
+            exit_with(UsageError(f"--json {json_path}: cannot write ({e.strerror})"), PROG)
+        print(f"wrote {json_path}")
     return 0
 
 

@@ -98,11 +98,23 @@ def dropout_masks(n, hp, seed, streams, counter):
     ``tf.nn.dropout`` does it: kept units are scaled so that the expected
     activation is unchanged.
     """
+    # Random numbers are a tenth of an iteration's time, so each 32-bit word
+    # from the generator serves two units: its 16-bit halves are uniform on
+    # 0..65535, and a unit is kept when its half is below
+    # round(keep_prob * 65536). For keep_prob 0.7 that is 45875/65536 =
+    # 0.6999969, 3e-6 from 0.7, for half the random words (+5% iterations/s).
+    threshold = int(round(hp.keep_prob * 65536))
     scales = []
     for stream, width in zip(streams, (hp.h2_size, hp.h1_size)):
-        u = tf.random.stateless_uniform([n, width],
-                                        seed=stream_seed(seed, stream, counter))
-        scales.append(tf.cast(u < hp.keep_prob, tf.float32) * (1.0 / hp.keep_prob))
+        half = (width + 1) // 2
+        words = tf.random.stateless_uniform(
+            [n, half], seed=stream_seed(seed, stream, counter),
+            minval=None, maxval=None, dtype=tf.uint32)
+        halves = tf.reshape(tf.bitcast(words, tf.uint16), [n, 2 * half])
+        if 2 * half != width:
+            halves = halves[:, :width]
+        keep = halves < threshold if threshold < 65536 else tf.ones([n, width], tf.bool)
+        scales.append(tf.cast(keep, tf.float32) * (1.0 / hp.keep_prob))
     return tuple(scales)
 
 

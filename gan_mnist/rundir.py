@@ -18,7 +18,10 @@ METRICS_FILE = "metrics.csv"
 _RUN_FILE = re.compile(
     r"(sample\d+\.jpg|random_sample\d+\.jpg"
     r"|model-\d+\.(index|meta|data-\d+-of-\d+)|model-\d+_temp.*"
-    r"|checkpoint|metrics\.csv|config\.json|fixed_noise\.npy)$")
+    r"|checkpoint|metrics\.csv|config\.json|fixed_noise\.npy"
+    r"|losses\.png|progress\.gif|model-\d+\.eval\.json)$")
+LOGS_DIR = "logs"  # TensorBoard event files only
+_EVENT_FILE = re.compile(r"events\.out\.tfevents\..+$")
 # atomic writes (fileio.atomic_path) and TensorFlow's own temporary files
 _TEMP_FILE = re.compile(r"\.(?P<base>.+)\.\w{8}\.tmp.*$|(?P<tf>.+)\.tmp[0-9a-f]+$")
 
@@ -31,9 +34,18 @@ def is_run_file(name):
     return bool(m) and bool(_RUN_FILE.match(m.group("base") or m.group("tf")))
 
 
+def _is_logs_dir(path):
+    return os.path.isdir(path) and all(
+        _EVENT_FILE.match(n) and os.path.isfile(os.path.join(path, n))
+        for n in os.listdir(path))
+
+
 def foreign_entries(folder):
-    """Names in ``folder`` that the package did not write, sorted."""
-    return sorted(n for n in os.listdir(folder) if not is_run_file(n))
+    """Names in ``folder`` that the package did not write, sorted. The
+    ``logs`` folder counts as the package's while it holds only event files."""
+    return sorted(n for n in os.listdir(folder)
+                  if not is_run_file(n)
+                  and not (n == LOGS_DIR and _is_logs_dir(os.path.join(folder, n))))
 
 
 def checkpoints(folder):
@@ -102,7 +114,12 @@ def clear(folder):
     removed = 0
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
-        if is_run_file(name):
+        if name == LOGS_DIR and _is_logs_dir(path):
+            for part in os.listdir(path):
+                os.remove(os.path.join(path, part))
+            os.rmdir(path)
+            removed += 1
+        elif is_run_file(name):
             if os.path.isdir(path):
                 # TensorFlow's temporary checkpoint folder: only its own parts.
                 for part in os.listdir(path):

@@ -33,6 +33,8 @@ PROG = "python -m gan_mnist.train"
 FIXED_NOISE_STREAM = 6    # numpy streams, apart from the graph's (model.py)
 RANDOM_SAMPLE_STREAM = 7
 SHUFFLE_STREAM = 8
+EVAL_STREAM = 9
+VIEWS_EVERY = 60.0        # seconds between rebuilds of losses.png/progress.gif
 EXIT_DIVERGED = 1
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -74,6 +76,9 @@ def parse_args(argv=None):
                    help="new order of the training set each epoch, from the seed "
                         "and the epoch (default: file order, as the seed)")
     flag("limit", int, "train on the first N training images only")
+    flag("eval_every", int, "evaluate FID, MNIST score, class KL, precision "
+         "and recall every K epochs into metrics.csv; 0: never")
+    flag("eval_num", int, "generated images per evaluation in training")
     p.add_argument("--restore", action="store_true",
                    help="continue from the newest checkpoint in --output; the "
                         "run's config.json supplies the flags not given")
@@ -282,7 +287,7 @@ def train(hp, restore=False, out=sys.stdout):
 
 def _loop(hp, tg, sess, images, prefix, out):
     """Train from the restored or initialised state to hp.max_epoch."""
-    from . import grid
+    from . import views
 
     def log(msg):
         print(msg, file=out, flush=True)
@@ -309,48 +314,99 @@ def _loop(hp, tg, sess, images, prefix, out):
     if start >= hp.max_epoch:
         log(f"{start} epochs done already (--max-epoch {hp.max_epoch}); "
             "pass a larger --max-epoch to train on")
-    with SignalFlag() as stop:
-        for epoch in range(start, hp.max_epoch):
-            sess.run(tg.set_order, {tg.order: epoch_order(hp, epoch, len(images))})
-            sums = np.zeros(4)
-            started = time.time()
-            for j in range(iters):
-                if stop.signum is not None:
-                    raise Stopped(
-                        f"stopped by {signal.Signals(stop.signum).name} in epoch "
-                        f"{epoch} at iteration {j}/{iters}; {folder} holds "
-                        f"{epoch} finished epochs; resume with: {PROG} "
-                        f"--output {folder} --restore",
-                        EXIT_SIGNAL[stop.signum])
-                values = sess.run(fetches, {tg.iteration: epoch * iters + j})[1:]
-                if not np.all(np.isfinite(values)):
-                    raise Stopped(
-                        f"epoch {epoch} iteration {j}: d_loss {values[0]}, g_loss "
-                        f"{values[1]}: training diverged; "
-                        + (f"{folder}/model-{epoch}, the newest checkpoint, is the "
-                           "last good one" if epoch else "no epoch finished")
-                        + "; try a lower --learning-rate", EXIT_DIVERGED)
-                sums += values
-                progress.step(epoch, j + 1, iters, started, hp.max_epoch - epoch - 1)
-            seconds = time.time() - started
-            progress.epoch_done(seconds)
+        return start
+    events = views.EventLog(folder, start_step=start)
+    last_views = 0.0
+    try:
+        with SignalFlag() as stop:
+            for epoch in range(start, hp.max_epoch):
+                sess.run(tg.set_order, {tg.order: epoch_order(hp, epoch, len(images))})
+                sums = np.zeros(4)
+                started = time.time()
+                for j in range(iters):
+                    if stop.signum is not None:
+                        raise Stopped(
+                            f"stopped by {signal.Signals(stop.signum).name} in "
+                            f"epoch {epoch} at iteration {j}/{iters}; {folder} "
+                            f"holds {epoch} finished epochs; resume with: {PROG} "
+                            f"--output {folder} --restore", EXIT_SIGNAL[stop.signum])
+                    values = sess.run(fetches, {tg.iteration: epoch * iters + j})[1:]
+                    if not np.all(np.isfinite(values)):
+                        raise Stopped(
+                            f"epoch {epoch} iteration {j}: d_loss {values[0]}, "
+                            f"g_loss {values[1]}: training diverged; "
+                            + (f"{folder}/model-{epoch}, the newest checkpoint, "
+                               "is the last good one" if epoch else
+                               "no epoch finished")
+                            + "; try a lower --learning-rate", EXIT_DIVERGED)
+                    sums += values
+                    progress.step(epoch, j + 1, iters, started,
+                                  hp.max_epoch - epoch - 1)
+                seconds = time.time() - started
+                progress.epoch_done(seconds)
+                d_loss, g_loss, d_real, d_fake = sums / iters
+                row = dict(epoch=epoch, d_loss=d_loss, g_loss=g_loss,
+                           d_real=d_real, d_fake=d_fake, seconds=seconds)
+                if hp.eval_every and (epoch + 1) % hp.eval_every == 0:
+                    row.update(evaluate_now(hp, sess, tg))
+                rows.append(row)
+                fixed_grid = end_of_epoch(hp, sess, tg, epoch, z_fixed, rows)
+                events.scalars(epoch, {k: v for k, v in row.items() if k != "epoch"})
+                events.image(epoch, "samples (fixed noise)", fixed_grid)
+                events.flush()
+                if time.time() - last_views > VIEWS_EVERY or epoch + 1 == hp.max_epoch:
+                    last_views = time.time()
+                    try:
+                        views.refresh(folder)
+                    except Exception as e:  # a picture is not worth the run
+                        log(f"could not redraw {views.LOSSES_FILE}/{views.GIF_FILE}: "
+                            f"{type(e).__name__}: {e}")
+                # The checkpoint comes last: once it exists, all of the
+                # epoch's files do.
+                sess.run(tg.set_global_step, {tg.epoch: epoch + 1})
+                tg.saver.save(sess, os.path.join(folder, rundir.CHECKPOINT_PREFIX),
+                              global_step=epoch + 1)
+                log(epoch_line(row, progress, hp.max_epoch - epoch - 1))
+    finally:
+        events.close()
+    return hp.max_epoch
 
-            x = sess.run(tg.x_sample, {tg.z_sample: z_fixed})
-            grid.save_grid(os.path.join(folder, f"sample{epoch}.jpg"), x)
-            x = sess.run(tg.x_sample, {tg.z_sample: random_noise(hp, epoch)})
-            grid.save_grid(os.path.join(folder, f"random_sample{epoch}.jpg"), x)
-            d_loss, g_loss, d_real, d_fake = sums / iters
-            rows.append(dict(epoch=epoch, d_loss=d_loss, g_loss=g_loss,
-                             d_real=d_real, d_fake=d_fake, seconds=seconds))
-            write_rows(csv_path, rows)
-            sess.run(tg.set_global_step, {tg.epoch: epoch + 1})
-            tg.saver.save(sess, os.path.join(folder, rundir.CHECKPOINT_PREFIX),
-                          global_step=epoch + 1)
-            left = np.mean(progress.epoch_seconds[-5:]) * (hp.max_epoch - epoch - 1)
-            log(f"epoch {epoch}  d_loss {d_loss:.4f}  g_loss {g_loss:.4f}  "
-                f"D(x) {d_real:.3f}  D(G(z)) {d_fake:.3f}  {seconds:.1f}s"
-                f"  left {_duration(left)}")
-    return max(start, hp.max_epoch)
+
+def end_of_epoch(hp, sess, tg, epoch, z_fixed, rows):
+    """Write the epoch's two grids and metrics.csv; return the fixed grid."""
+    from . import grid
+    folder = hp.output
+    x = sess.run(tg.x_sample, {tg.z_sample: z_fixed})
+    fixed_grid = grid.save_grid(os.path.join(folder, f"sample{epoch}.jpg"), x)
+    x = sess.run(tg.x_sample, {tg.z_sample: random_noise(hp, epoch)})
+    grid.save_grid(os.path.join(folder, f"random_sample{epoch}.jpg"), x)
+    write_rows(os.path.join(folder, rundir.METRICS_FILE), rows)
+    return fixed_grid
+
+
+def evaluate_now(hp, sess, tg):
+    """Evaluation figures of the current generator on ``hp.eval_num``
+    samples from noise fixed for the run (so epochs compare fairly)."""
+    from . import evaluate
+    z = np.random.default_rng([hp.seed, EVAL_STREAM]).standard_normal(
+        (hp.eval_num, hp.z_size)).astype(np.float32)
+    x = np.concatenate([sess.run(tg.x_sample, {tg.z_sample: z[i:i + 1000]})
+                        for i in range(0, len(z), 1000)])
+    result = evaluate.evaluate_array(x, hp.data_dir, hp.eval_num)
+    return {k: float(result[k]) for k in evaluate.FIGURES}
+
+
+def epoch_line(row, progress, epochs_left):
+    """The log line of a finished epoch."""
+    left = np.mean(progress.epoch_seconds[-5:]) * epochs_left
+    line = (f"epoch {row['epoch']}  d_loss {row['d_loss']:.4f}  g_loss "
+            f"{row['g_loss']:.4f}  D(x) {row['d_real']:.3f}  D(G(z)) "
+            f"{row['d_fake']:.3f}  {row['seconds']:.1f}s  left {_duration(left)}")
+    if "fid" in row:
+        line += (f"\n  eval: FID {row['fid']:.2f}  MNIST score "
+                 f"{row['mnist_score']:.2f}  class KL {row['class_kl']:.3f}  "
+                 f"precision {row['precision']:.3f}  recall {row['recall']:.3f}")
+    return line
 
 
 def main(argv=None):

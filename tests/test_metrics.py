@@ -190,10 +190,11 @@ def test_fid_grows_when_digits_are_missing(train_2000):
 
 # --- The evaluate command --------------------------------------------------
 
-def run_cli(argv, capsys):
-    """Run ``main(argv)``; return (exit status, stdout, stderr)."""
+def run_cli(argv, capsys, floor=False):
+    """Run ``main(argv)`` (without the real-data floor unless asked: it
+    costs 10000 classifier passes); return (exit status, stdout, stderr)."""
     try:
-        status = evaluate.main(argv)
+        status = evaluate.main(argv + ([] if floor else ["--no-floor"]))
     except SystemExit as e:
         status = e.code
     out, err = capsys.readouterr()
@@ -256,7 +257,7 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, name, content,
     status, _, err = run_cli(["--images", path, "--data-dir", DATA_DIR],
                              capsys)
     assert status == 2
-    assert err.count("\n") == 1 and err.startswith("gan_mnist: error: ")
+    assert err.count("\n") == 1 and err.startswith("python -m gan_mnist.evaluate: error: ")
     assert re.search(match, err), err
 
 

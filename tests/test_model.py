@@ -137,3 +137,20 @@ def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images):
     # Both updates advance the shared beta powers: 0.9 ** 3 after one
     # iteration (it starts at 0.9).
     assert slots["beta1_power"] == pytest.approx(0.9 ** 3)
+
+
+def test_dropout_keeps_units_independently_with_the_keep_probability(tiny_hp):
+    hp = tiny_hp._replace(keep_prob=0.7, h2_size=512, h1_size=7)
+    with tf.Graph().as_default():
+        a1, b1 = model.dropout_masks(2000, hp, 3, model.STREAM_D_DROP, tf.constant(5, tf.int64))
+        a2, _ = model.dropout_masks(2000, hp, 3, model.STREAM_D_DROP, tf.constant(6, tf.int64))
+        with v1.Session() as s:
+            a1, b1, a2 = s.run([a1, b1, a2])
+    assert a1.shape == (2000, 512) and b1.shape == (2000, 7)  # odd widths too
+    assert set(np.unique(a1)) == {0.0, np.float32(1 / 0.7)}
+    kept = a1 > 0
+    assert abs(kept.mean() - 0.7) < 0.003  # 1M draws: 0.0005 standard error
+    # the two 16-bit halves of one random word are independent
+    assert abs(np.corrcoef(kept[:, 0::2].ravel(), kept[:, 1::2].ravel())[0, 1]) < 0.01
+    # another iteration draws other masks
+    assert 0.5 < np.mean((a1 > 0) == (a2 > 0)) < 0.65
