@@ -84,9 +84,9 @@ def make_params(hp, seed):
 def generator(z, params):
     """G(z): noise (n, Z) float32 -> images (n, 784) in (-1, 1)."""
     w1, b1, w2, b2, w3, b3 = params
-    h1 = tf.nn.relu(tf.matmul(z, w1) + b1)
-    h2 = tf.nn.relu(tf.matmul(h1, w2) + b2)
-    return tf.nn.tanh(tf.matmul(h2, w3) + b3)
+    h1 = tf.nn.relu(tf.nn.bias_add(tf.matmul(z, w1), b1))
+    h2 = tf.nn.relu(tf.nn.bias_add(tf.matmul(h1, w2), b2))
+    return tf.nn.tanh(tf.nn.bias_add(tf.matmul(h2, w3), b3))
 
 
 def dropout_masks(n, hp, seed, streams, counter):
@@ -125,13 +125,13 @@ def discriminator(x, params, scales=None):
     pair from ``dropout_masks``.
     """
     w1, b1, w2, b2, w3, b3 = params
-    h1 = tf.nn.relu(tf.matmul(x, w1) + b1)
+    h1 = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w1), b1))
     if scales is not None:
         h1 = h1 * scales[0]
-    h2 = tf.nn.relu(tf.matmul(h1, w2) + b2)
+    h2 = tf.nn.relu(tf.nn.bias_add(tf.matmul(h1, w2), b2))
     if scales is not None:
         h2 = h2 * scales[1]
-    return tf.matmul(h2, w3) + b3
+    return tf.nn.bias_add(tf.matmul(h2, w3), b3)
 
 
 def d_loss_terms(real_logits, fake_logits):
