@@ -7,7 +7,15 @@ Modules, one job each:
   model    -- graph-building functions: generator, discriminator, losses, train step
   grid     -- 8x8 sample grids as images
   fileio   -- whole-or-nothing file writes
+  rundir   -- what an output folder holds; checkpoints in it
+  metrics_csv -- the per-epoch metrics file
+  reference -- the seed script's graph, built its way, for comparison
   train    -- ``python -m gan_mnist.train``
+  classifier, metrics -- an MNIST CNN and the GAN figures in its feature space
+  sampling -- a generator restored from any checkpoint
+  evaluate -- ``python -m gan_mnist.evaluate``
+  generate -- ``python -m gan_mnist.generate``
+  views    -- TensorBoard events, losses.png, progress.gif
 """
 
 __version__ = "0.1.0"
