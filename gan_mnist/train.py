@@ -245,8 +245,8 @@ def train(hp, restore=False, out=sys.stdout):
     Raises UsageError for bad input before anything on disk changes, and
     Stopped when a signal or a non-finite loss ends the run early.
     """
-    from . import grid, model
-    from ._tf import session
+    from . import model
+    from ._tf import session, v1
     from .data import load_mnist
 
     def log(msg):
@@ -272,8 +272,8 @@ def train(hp, restore=False, out=sys.stdout):
 
     tg = model.build_train_graph(hp, len(images), hp.seed)
     if restore:
-        with tg.graph.as_default():
-            saved = [(v.op.name, v.shape.as_list()) for v in tg.saver._var_list]
+        saved = [(v.op.name, v.shape.as_list()) for v in
+                 tg.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)]
         check_checkpoint(prefix, hp, saved)
     else:
         removed = rundir.clear(folder)
