@@ -33,7 +33,17 @@ DEFAULTS = collections.OrderedDict([
                                 # trials and tests); None: all 60000
     ("eval_every", 0),          # evaluate (FID, ...) every K epochs; 0: never
     ("eval_num", 2000),         # generated images per evaluation in training
+    # Training options beyond the seed; each default is the seed's behaviour.
+    ("beta1", 0.9),             # Adam's beta1 (the seed: TensorFlow's default)
+    ("label_smoothing", 0.0),   # one-sided: D's target for real images is
+                                # 1 - this (Salimans et al. 2016); 0: the seed
+    ("init", "truncated_normal"),  # weights: the seed's truncated normal
+                                # (stddev 0.1) or "glorot" uniform
+    ("leaky_relu", 0.0),        # slope of D's activations below 0 (Radford
+                                # et al. 2015 use 0.2); 0: the seed's relu
 ])
+
+INITS = ("truncated_normal", "glorot")
 
 HParams = collections.namedtuple("HParams", list(DEFAULTS))
 HParams.__new__.__defaults__ = tuple(DEFAULTS.values())
@@ -66,6 +76,14 @@ def validate(hp):
         bad("eval_every", hp.eval_every, "must be a whole number >= 0")
     if not isinstance(hp.eval_num, int) or hp.eval_num < 10:
         bad("eval_num", hp.eval_num, "must be a whole number >= 10")
+    if not 0 <= hp.beta1 < 1:
+        bad("beta1", hp.beta1, "must be in [0, 1)")
+    if not 0 <= hp.label_smoothing < 0.5:
+        bad("label_smoothing", hp.label_smoothing, "must be in [0, 0.5)")
+    if hp.init not in INITS:
+        bad("init", hp.init, "must be one of " + ", ".join(INITS))
+    if not 0 <= hp.leaky_relu < 1:
+        bad("leaky_relu", hp.leaky_relu, "must be in [0, 1)")
     if hp.limit is not None and hp.limit < 1:
         bad("limit", hp.limit, "must be a whole number >= 1")
     return hp

@@ -63,20 +63,25 @@ def layer_shapes(hp):
 def make_params(hp, seed):
     """Create the twelve model variables in the current graph.
 
-    Weights: truncated normal (within 2 stddev), stddev 0.1; biases: zeros.
-    The initial values come from ``seed`` alone.
+    Weights: truncated normal (within 2 stddev), stddev 0.1, as the seed; or
+    with ``hp.init == "glorot"`` uniform in +-sqrt(6 / (fan_in + fan_out)).
+    Biases: zeros. The initial values come from ``seed`` alone.
     Returns (g_params, d_params): lists of six variables each, in the order
     w1, b1, w2, b2, w3, b3.
     """
     g_shapes, d_shapes = layer_shapes(hp)
     params = []
     for index, (name, shape) in enumerate(g_shapes + d_shapes):
-        if len(shape) == 2:
-            init = tf.random.stateless_truncated_normal(
-                shape, seed=stream_seed(seed, STREAM_INIT, index),
-                stddev=INIT_STDDEV)
-        else:
+        key = stream_seed(seed, STREAM_INIT, index)
+        if len(shape) == 1:
             init = tf.zeros(shape)
+        elif hp.init == "glorot":  # Glorot & Bengio 2010, uniform
+            limit = (6.0 / (shape[0] + shape[1])) ** 0.5
+            init = tf.random.stateless_uniform(shape, seed=key, minval=-limit,
+                                               maxval=limit)
+        else:
+            init = tf.random.stateless_truncated_normal(shape, seed=key,
+                                                        stddev=INIT_STDDEV)
         params.append(v1.Variable(init, name=name, dtype=tf.float32))
     return params[:6], params[6:]
 
@@ -118,30 +123,41 @@ def dropout_masks(n, hp, seed, streams, counter):
     return tuple(scales)
 
 
-def discriminator(x, params, scales=None):
+def discriminator(x, params, scales=None, leak=0.0):
     """D's logit: images (n, 784) in [-1, 1] -> (n, 1) unbounded.
 
     D(x) = sigmoid(logit). ``scales`` is None (no dropout: evaluation) or the
-    pair from ``dropout_masks``.
+    pair from ``dropout_masks``. ``leak`` > 0 replaces relu by leaky relu
+    with that slope below 0.
     """
+    def act(h):
+        return tf.nn.leaky_relu(h, alpha=leak) if leak else tf.nn.relu(h)
+
     w1, b1, w2, b2, w3, b3 = params
-    h1 = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w1), b1))
+    h1 = act(tf.nn.bias_add(tf.matmul(x, w1), b1))
     if scales is not None:
         h1 = h1 * scales[0]
-    h2 = tf.nn.relu(tf.nn.bias_add(tf.matmul(h1, w2), b2))
+    h2 = act(tf.nn.bias_add(tf.matmul(h1, w2), b2))
     if scales is not None:
         h2 = h2 * scales[1]
     return tf.nn.bias_add(tf.matmul(h2, w3), b3)
 
 
-def d_loss_terms(real_logits, fake_logits):
+def d_loss_terms(real_logits, fake_logits, real_target=1.0):
     """Per-pair D loss -(log D(x) + log(1 - D(G(z)))), from logits.
 
     log sigmoid(l) = -softplus(-l) and log(1 - sigmoid(l)) = -softplus(l)
     hold exactly, but unlike the seed's ``log(sigmoid(l))`` they never give
     log(0) = -inf when D is certain. Shapes (B, 1) -> (B, 1), values >= 0.
+    ``real_target`` < 1 is one-sided label smoothing: the real term becomes
+    the cross-entropy with that target, -(t log D(x) + (1 - t) log(1 - D(x))).
     """
-    return tf.nn.softplus(-real_logits) + tf.nn.softplus(fake_logits)
+    if real_target == 1.0:
+        real = tf.nn.softplus(-real_logits)
+    else:
+        real = (real_target * tf.nn.softplus(-real_logits)
+                + (1.0 - real_target) * tf.nn.softplus(real_logits))
+    return real + tf.nn.softplus(fake_logits)
 
 
 def g_loss_terms(fake_logits):
@@ -236,13 +252,14 @@ def build_train_graph(hp, num_train, seed, max_to_keep=5):
 
         # D update: the seed's concatenated batch, sliced into real and fake.
         masks = dropout_masks(2 * B, hp, seed, STREAM_D_DROP, iteration)
-        logits = discriminator(tf.concat([x_real, x_fake], 0), d_params, masks)
+        logits = discriminator(tf.concat([x_real, x_fake], 0), d_params, masks,
+                               hp.leaky_relu)
         real_logits = tf.slice(logits, [0, 0], [B, -1])
         fake_logits = tf.slice(logits, [B, 0], [-1, -1])
-        d_terms = d_loss_terms(real_logits, fake_logits)
+        d_terms = d_loss_terms(real_logits, fake_logits, 1.0 - hp.label_smoothing)
         # One Adam object for both updates, as in the seed: its beta powers
         # are shared and advance twice per iteration.
-        optimizer = v1.train.AdamOptimizer(hp.learning_rate)
+        optimizer = v1.train.AdamOptimizer(hp.learning_rate, beta1=hp.beta1)
         # The seed minimises the (B, 1) loss tensor, i.e. its sum.
         d_train = optimizer.minimize(tf.reduce_sum(d_terms), var_list=d_params)
 
@@ -250,7 +267,7 @@ def build_train_graph(hp, num_train, seed, max_to_keep=5):
         with tf.control_dependencies([d_train]):
             d_now = [p.read_value() for p in d_params]
             g_masks = dropout_masks(B, hp, seed, STREAM_G_DROP, iteration)
-            g_logits = discriminator(x_fake, d_now, g_masks)
+            g_logits = discriminator(x_fake, d_now, g_masks, hp.leaky_relu)
             g_terms = g_loss_terms(g_logits)
             g_grads = tf.gradients(tf.reduce_sum(g_terms), g_params)
             train_op = optimizer.apply_gradients(list(zip(g_grads, g_params)))

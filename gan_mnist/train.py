@@ -79,6 +79,13 @@ def parse_args(argv=None):
     flag("eval_every", int, "evaluate FID, MNIST score, class KL, precision "
          "and recall every K epochs into metrics.csv; 0: never")
     flag("eval_num", int, "generated images per evaluation in training")
+    flag("beta1", float, "Adam's beta1")
+    flag("label_smoothing", float, "one-sided label smoothing: D's target for "
+         "real images is 1 minus this")
+    p.add_argument("--init", dest="init", choices=config.INITS,
+                   default=argparse.SUPPRESS,
+                   help=f"weight initialisation (default: {DEFAULTS['init']})")
+    flag("leaky_relu", float, "slope of D's activations below 0; 0: relu")
     p.add_argument("--restore", action="store_true",
                    help="continue from the newest checkpoint in --output; the "
                         "run's config.json supplies the flags not given")

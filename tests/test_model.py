@@ -154,3 +154,41 @@ def test_dropout_keeps_units_independently_with_the_keep_probability(tiny_hp):
     assert abs(np.corrcoef(kept[:, 0::2].ravel(), kept[:, 1::2].ravel())[0, 1]) < 0.01
     # another iteration draws other masks
     assert 0.5 < np.mean((a1 > 0) == (a2 > 0)) < 0.65
+
+
+# ---------------------------------------------------- options beyond the seed
+
+def test_label_smoothing_is_cross_entropy_with_the_smoothed_target():
+    real = np.array([[-3.0], [0.0], [2.0]], np.float32)
+    fake = np.array([[1.0], [-1.0], [0.5]], np.float32)
+    with tf.Graph().as_default():
+        plain = model.d_loss_terms(tf.constant(real), tf.constant(fake))
+        smooth = model.d_loss_terms(tf.constant(real), tf.constant(fake), 0.9)
+        with v1.Session() as s:
+            plain, smooth = s.run([plain, smooth])
+    p, q = 1 / (1 + np.exp(-real)), 1 / (1 + np.exp(-fake))
+    np.testing.assert_allclose(plain, -(np.log(p) + np.log(1 - q)), rtol=1e-5)
+    np.testing.assert_allclose(
+        smooth, -(0.9 * np.log(p) + 0.1 * np.log(1 - p) + np.log(1 - q)), rtol=1e-5)
+
+
+def test_glorot_init_and_leaky_discriminator(tiny_hp):
+    hp = tiny_hp._replace(init="glorot", h2_size=300)
+    with tf.Graph().as_default():
+        g, d = model.make_params(hp, seed=2)
+        x = tf.constant(np.full((2, 784), -1.0, np.float32))
+        out = {a: model.discriminator(x, d, leak=a) for a in (0.0, 0.2)}
+        with v1.Session() as s:
+            s.run(v1.global_variables_initializer())
+            w, outs = s.run(d[0]), s.run(out)
+    limit = (6 / (784 + 300)) ** 0.5
+    assert w.shape == (784, 300) and np.abs(w).max() <= limit
+    assert abs(w.std() - limit / 3 ** 0.5) < 0.002  # uniform on +-limit
+    assert not np.allclose(outs[0.0], outs[0.2])
+
+
+def test_beta1_reaches_the_shared_adam(tiny_hp, fake_images):
+    tg = model.build_train_graph(tiny_hp._replace(beta1=0.5), len(fake_images), seed=1)
+    sess = _session(tg, fake_images)
+    sess.run(tg.train_op, {tg.iteration: 0})
+    assert _read_vars(sess, tg.graph, ["beta1_power"])["beta1_power"] == pytest.approx(0.5 ** 3)
