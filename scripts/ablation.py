@@ -1,0 +1,129 @@
+"""Ablation of the training options: the seed's defaults, each option alone,
+and all of them together, trained with the same seed and evaluated as they go.
+
+    python scripts/ablation.py --out runs/ablation --max-epoch 50
+
+Each configuration trains with ``python -m gan_mnist.train`` in
+``OUT/<name>`` (an interrupted ablation continues where it stopped: a run
+with checkpoints is resumed with ``--restore``), evaluating every
+``--eval-every`` epochs on ``--eval-num`` samples. Then it writes
+
+- ``OUT/ablation.md``: FID, MNIST score, class KL, precision and recall of
+  every configuration at every evaluated epoch;
+- ``OUT/ablation.png``: the FID and class-KL curves of all configurations;
+- ``OUT/grids.png``: the fixed-noise grids of the first and last
+  configurations at the last epoch, side by side.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from gan_mnist import rundir  # noqa: E402
+from gan_mnist.fileio import atomic_path, write_text  # noqa: E402
+from gan_mnist.metrics_csv import read_rows  # noqa: E402
+
+# name -> flags; the first is the seed's behaviour, the last all options.
+CONFIGS = {
+    "seed": [],
+    "beta1=0.5": ["--beta1", "0.5"],
+    "shuffle": ["--shuffle"],
+    "label-smoothing=0.1": ["--label-smoothing", "0.1"],
+    "glorot": ["--init", "glorot"],
+    "leaky-relu=0.2": ["--leaky-relu", "0.2"],
+}
+CONFIGS["all"] = [f for flags in list(CONFIGS.values())[1:] for f in flags]
+FIGURES = ("fid", "mnist_score", "class_kl", "precision", "recall")
+
+
+def train(name, flags, args):
+    """Train (or resume) one configuration; returns its metrics rows."""
+    folder = os.path.join(args.out, name)
+    cmd = [sys.executable, "-m", "gan_mnist.train", "--output", folder,
+           "--seed", str(args.seed), "--max-epoch", str(args.max_epoch),
+           "--eval-every", str(args.eval_every), "--eval-num", str(args.eval_num),
+           *flags]
+    if args.limit:
+        cmd += ["--limit", str(args.limit)]
+    if os.path.isdir(folder) and rundir.latest_checkpoint(folder):
+        cmd.append("--restore")
+    print(f"== {name}: {' '.join(cmd[3:])}", flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return read_rows(os.path.join(folder, rundir.METRICS_FILE))
+
+
+def table(results):
+    """Markdown: one row per configuration and evaluated epoch."""
+    lines = ["| configuration | epochs | " + " | ".join(FIGURES) + " |",
+             "| --- | --- | " + " | ".join("---" for _ in FIGURES) + " |"]
+    for name, rows in results.items():
+        for r in rows:
+            if "fid" in r:
+                lines.append(f"| {name} | {r['epoch'] + 1} | " + " | ".join(
+                    f"{r[k]:.3f}" for k in FIGURES) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), dpi=100)
+    for name, rows in results.items():
+        pts = [(r["epoch"] + 1, r["fid"], r["class_kl"]) for r in rows if "fid" in r]
+        if pts:
+            e, fid, kl = zip(*pts)
+            axes[0].plot(e, fid, marker="o", ms=3, label=name)
+            axes[1].plot(e, kl, marker="o", ms=3, label=name)
+    for ax, title in zip(axes, ("FID (log scale)", "class KL (log scale)")):
+        ax.set_yscale("log")
+        ax.set_xlabel("epochs trained")
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def side_by_side(args, names, path):
+    """The last fixed-noise grids of ``names``, side by side, 10 px apart."""
+    from skimage.io import imread
+    from gan_mnist import grid
+    epoch = args.max_epoch - 1
+    grids = [imread(os.path.join(args.out, n, f"sample{epoch}.jpg")) for n in names]
+    gap = np.full((grids[0].shape[0], 10), 255, np.uint8)
+    grid.save_image(path, np.concatenate([grids[0], gap, grids[1]], axis=1))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="runs/ablation")
+    p.add_argument("--max-epoch", type=int, default=50)
+    p.add_argument("--eval-every", type=int, default=10)
+    p.add_argument("--eval-num", type=int, default=10000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--limit", type=int, help="training images (quick trials)")
+    p.add_argument("--only", nargs="*", help="configurations to run (default: all)")
+    args = p.parse_args(argv)
+    names = args.only or list(CONFIGS)
+    unknown = set(names) - set(CONFIGS)
+    if unknown:
+        p.error(f"--only {' '.join(sorted(unknown))}: not one of {', '.join(CONFIGS)}")
+    os.makedirs(args.out, exist_ok=True)
+    results = {n: train(n, CONFIGS[n], args) for n in names}
+    write_text(os.path.join(args.out, "ablation.md"), table(results))
+    plot(results, os.path.join(args.out, "ablation.png"))
+    if len(names) >= 2:
+        side_by_side(args, [names[0], names[-1]], os.path.join(args.out, "grids.png"))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
