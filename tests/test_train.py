@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from skimage.io import imread
 
-from gan_mnist import config, model, reference, rundir, train
+from gan_mnist import config, grid, model, reference, rundir, train
 from gan_mnist._tf import tf, v1
 from gan_mnist.errors import UsageError
 from gan_mnist.metrics_csv import read_rows
@@ -147,7 +147,7 @@ def test_a_checkpoint_of_the_seed_script_restores_and_trains_on(tmp_path):
         seed_w = s.run(sg.g_params[0])
         sg.saver.save(s, os.path.join(tmp_path, "model"), global_step=sg.global_step)
     # what the seed script leaves: model-1.*, checkpoint, and its grids
-    (tmp_path / "sample0.jpg").write_bytes(b"")
+    grid.save_grid(str(tmp_path / "sample0.jpg"), np.zeros((64, 784), np.float32))
     assert not os.path.exists(tmp_path / "config.json")
 
     tg = model.build_train_graph(hp, 256, seed=3)
