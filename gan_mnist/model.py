@@ -22,12 +22,10 @@ import collections
 from ._tf import tf, v1
 from .config import IMAGE_SIZE
 
-G_NAMES = ("g_w1", "g_b1", "g_w2", "g_b2", "g_w3", "g_b3")
-D_NAMES = ("d_w1", "d_b1", "d_w2", "d_b2", "d_w3", "d_b3")
 INIT_STDDEV = 0.1  # the seed's truncated normal for every weight matrix
 
 # Stream numbers of the stateless random ops (see ``stream_seed``).
-STREAM_INIT = 0          # counter: the variable's index in G_NAMES + D_NAMES
+STREAM_INIT = 0          # counter: the variable's index in layer_shapes()
 STREAM_Z = 1             # counter: global iteration
 STREAM_D_DROP = (2, 3)   # D update's dropout masks, layers 1 and 2
 STREAM_G_DROP = (4, 5)   # G update's dropout masks, layers 1 and 2
