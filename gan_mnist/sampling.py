@@ -70,7 +70,8 @@ class Generator:
 
 
 def noise(n, z_size, seed):
-    """(n, z_size) float32 standard normal noise from ``seed``."""
+    """(n, z_size) float32 standard normal noise from ``seed`` (an int, or a
+    list of ints such as [run seed, stream, epoch])."""
     return np.random.default_rng(seed).standard_normal((n, z_size)).astype(np.float32)
 
 

@@ -28,6 +28,7 @@ from .config import DEFAULTS, GRID_SIZE, HParams
 from .errors import UsageError, exit_with
 from .fileio import write_bytes
 from .metrics_csv import read_rows, write_rows
+from .sampling import noise
 
 PROG = "python -m gan_mnist.train"
 FIXED_NOISE_STREAM = 6    # numpy streams, apart from the graph's (model.py)
@@ -168,6 +169,11 @@ class Progress:
             self.out.write("\r\033[K")
 
 
+def _logger(out):
+    """A function printing one line to ``out`` at once."""
+    return lambda msg: print(msg, file=out, flush=True)
+
+
 def _duration(seconds):
     seconds = int(seconds)
     if seconds >= 3600:
@@ -216,8 +222,7 @@ def fixed_noise(hp, folder, reuse):
                 return z
         except (OSError, ValueError):
             pass
-    z = np.random.default_rng([hp.seed, FIXED_NOISE_STREAM]).standard_normal(
-        shape).astype(np.float32)
+    z = noise(shape[0], hp.z_size, [hp.seed, FIXED_NOISE_STREAM])
     buf = io.BytesIO()
     np.save(buf, z)
     write_bytes(path, buf.getvalue())
@@ -227,8 +232,7 @@ def fixed_noise(hp, folder, reuse):
 def random_noise(hp, epoch):
     """(64, Z) fresh noise for ``random_sample<epoch>.jpg``, from (seed, epoch)."""
     n = GRID_SIZE[0] * GRID_SIZE[1]
-    return np.random.default_rng([hp.seed, RANDOM_SAMPLE_STREAM, epoch]) \
-        .standard_normal((n, hp.z_size)).astype(np.float32)
+    return noise(n, hp.z_size, [hp.seed, RANDOM_SAMPLE_STREAM, epoch])
 
 
 def epoch_order(hp, epoch, n):
@@ -256,8 +260,7 @@ def train(hp, restore=False, out=sys.stdout):
     from ._tf import session, v1
     from .data import load_mnist
 
-    def log(msg):
-        print(msg, file=out, flush=True)
+    log = _logger(out)
 
     folder = hp.output
     if restore:
@@ -296,8 +299,7 @@ def _loop(hp, tg, sess, images, prefix, out):
     """Train from the restored or initialised state to hp.max_epoch."""
     from . import views
 
-    def log(msg):
-        print(msg, file=out, flush=True)
+    log = _logger(out)
 
     folder = hp.output
     restore = bool(prefix)
@@ -395,8 +397,7 @@ def evaluate_now(hp, sess, tg):
     """Evaluation figures of the current generator on ``hp.eval_num``
     samples from noise fixed for the run (so epochs compare fairly)."""
     from . import evaluate
-    z = np.random.default_rng([hp.seed, EVAL_STREAM]).standard_normal(
-        (hp.eval_num, hp.z_size)).astype(np.float32)
+    z = noise(hp.eval_num, hp.z_size, [hp.seed, EVAL_STREAM])
     x = np.concatenate([sess.run(tg.x_sample, {tg.z_sample: z[i:i + 1000]})
                         for i in range(0, len(z), 1000)])
     result = evaluate.evaluate_array(x, hp.data_dir, hp.eval_num)
