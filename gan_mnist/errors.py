@@ -1,5 +1,6 @@
 """The error type that the command-line entry points report in one line."""
 
+import argparse
 import sys
 
 
@@ -17,3 +18,10 @@ def exit_with(err, prog="gan_mnist"):
     msg = " ".join(str(err).split("\n"))
     print(f"{prog}: error: {msg}", file=sys.stderr)
     sys.exit(2)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a bad flag gets one line and status 2, not the usage."""
+
+    def error(self, message):
+        exit_with(f"{message}; see --help", self.prog)

@@ -13,7 +13,6 @@ it). The figures go to JSON too: beside the checkpoint
 2 and a one-line message.
 """
 
-import argparse
 import os
 import sys
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from . import metrics
 from .config import DEFAULTS
-from .errors import UsageError, exit_with
+from .errors import ArgumentParser, UsageError, exit_with
 from .fileio import write_json
 
 PROG = "python -m gan_mnist.evaluate"
@@ -113,7 +112,7 @@ def format_table(results, floor=None):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    p = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     p.add_argument("--output", default=DEFAULTS["output"],
                    help="run folder whose newest checkpoint is evaluated "
                         "(default: %(default)s)")

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import sampling
 from .config import DEFAULTS
-from .errors import UsageError, exit_with
+from .errors import ArgumentParser, UsageError, exit_with
 from .fileio import write_bytes
 
 PROG = "python -m gan_mnist.generate"
@@ -26,7 +26,7 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg")
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0],
+    p = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--output", default=DEFAULTS["output"],
                    help="run folder; its newest checkpoint is used")

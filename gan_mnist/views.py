@@ -13,7 +13,6 @@ During training ``train.py`` calls ``EventLog`` every epoch and
   (at most ``MAX_FRAMES``, evenly spaced, always with the newest).
 """
 
-import argparse
 import os
 import re
 import socket
@@ -23,7 +22,7 @@ import time
 import numpy as np
 
 from . import rundir
-from .errors import UsageError, exit_with
+from .errors import ArgumentParser, UsageError, exit_with
 from .fileio import atomic_path, write_bytes
 from .metrics_csv import read_rows
 
@@ -167,7 +166,7 @@ def refresh(folder):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m gan_mnist.views",
+    p = ArgumentParser(prog="python -m gan_mnist.views",
                                 description="Rebuild losses.png and progress.gif of a run.")
     p.add_argument("--output", default="output", help="the run folder")
     args = p.parse_args(argv)
