@@ -45,6 +45,33 @@ DEFAULTS = collections.OrderedDict([
 
 INITS = ("truncated_normal", "glorot")
 
+# ``--recipe NAME`` sets these fields (the README's ablation says why); flags
+# given on the command line override them. The sizes never change, so a
+# recipe's checkpoints stay interchangeable with the seed's.
+RECIPES = {
+    "improved": collections.OrderedDict([
+        ("learning_rate", 2e-4),
+        ("beta1", 0.5),
+        ("shuffle", True),
+        ("label_smoothing", 0.1),
+        ("init", "glorot"),
+        ("leaky_relu", 0.2),
+    ]),
+}
+
+
+def recipe_flags(name):
+    """The flags recipe ``name`` stands for, as a user would type them."""
+    parts = []
+    for field, value in RECIPES[name].items():
+        flag = "--" + field.replace("_", "-")
+        if value is True:
+            parts.append(flag)
+        else:
+            parts.append(f"{flag} {value:g}" if isinstance(value, float)
+                         else f"{flag} {value}")
+    return " ".join(parts)
+
 HParams = collections.namedtuple("HParams", list(DEFAULTS))
 HParams.__new__.__defaults__ = tuple(DEFAULTS.values())
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import config, rundir
 from .config import DEFAULTS, GRID_SIZE, HParams
-from .errors import UsageError, exit_with
+from .errors import ArgumentParser, UsageError, exit_with
 from .fileio import write_bytes
 from .metrics_csv import read_rows, write_rows
 from .sampling import noise
@@ -50,12 +50,20 @@ class Stopped(Exception):
 
 # ----------------------------------------------------------------- flags ---
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Never wrap inside a flag name such as --learning-rate."""
+
+    def _split_lines(self, text, width):
+        import textwrap
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def parse_args(argv=None):
     """Flags -> (explicit, restore): the flags the user gave, as a dict of
     HParams fields, and whether --restore was given."""
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=PROG, description="Train the vanilla GAN of the tutorial on MNIST.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=_HelpFormatter)
 
     def flag(name, type_, help_):
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=type_,
@@ -87,6 +95,12 @@ def parse_args(argv=None):
                    default=argparse.SUPPRESS,
                    help=f"weight initialisation (default: {DEFAULTS['init']})")
     flag("leaky_relu", float, "slope of D's activations below 0; 0: relu")
+    p.add_argument("--recipe", choices=sorted(config.RECIPES),
+                   default=argparse.SUPPRESS,
+                   help="set several options at once; 'improved' is " +
+                        config.recipe_flags("improved").replace("%", "%%") +
+                        "; flags given as well override it (default: none, "
+                        "the tutorial's settings)")
     p.add_argument("--restore", action="store_true",
                    help="continue from the newest checkpoint in --output; the "
                         "run's config.json supplies the flags not given")
@@ -96,12 +110,17 @@ def parse_args(argv=None):
 
 
 def resolve(explicit, restore):
-    """The run's HParams: flags given > the run's config.json (on restore) >
-    the defaults. The output folder is always where the run is now."""
+    """The run's HParams: flags given > --recipe > the run's config.json (on
+    restore) > the defaults. The output folder is always where the run is
+    now. A recipe's values are saved in config.json like flags, so a resume
+    needs no --recipe."""
+    explicit = dict(explicit)
+    recipe = config.RECIPES.get(explicit.pop("recipe", None), {})
     folder = explicit.get("output", DEFAULTS["output"])
     stored = config.load(folder) if restore and os.path.isdir(folder) else None
     base = stored if stored is not None else HParams()
-    return config.validate(base._replace(**dict(explicit, output=folder)))
+    return config.validate(base._replace(**recipe)._replace(
+        **dict(explicit, output=folder)))
 
 
 # --------------------------------------------------------------- restore ---

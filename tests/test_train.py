@@ -269,6 +269,45 @@ def test_kill_9_at_any_moment_resumes_exactly(tmp_path):
     assert [r["epoch"] for r in rows] == list(range(target))
 
 
+# ---------------------------------------------------------------- recipe ---
+
+def test_recipe_sets_its_flags_and_explicit_flags_win(tmp_path):
+    out = str(tmp_path / "r")
+    plain = train.resolve({"output": out}, restore=False)
+    hp = train.resolve({"output": out, "recipe": "improved"}, restore=False)
+    changed = {f for f in config.DEFAULTS if getattr(hp, f) != getattr(plain, f)}
+    assert changed == set(config.RECIPES["improved"])
+    for field, value in config.RECIPES["improved"].items():
+        assert getattr(hp, field) == value
+    # the sizes, and so the checkpoints, stay the seed's
+    assert all(getattr(hp, f) == config.DEFAULTS[f] for f in config.SHAPE_FIELDS)
+    hp = train.resolve({"output": out, "recipe": "improved", "beta1": 0.7},
+                       restore=False)
+    assert hp.beta1 == 0.7 and hp.init == config.RECIPES["improved"]["init"]
+
+
+def test_recipe_is_kept_on_restore_without_the_flag(tmp_path):
+    small = ["--output", str(tmp_path), "--data-dir", DATA, "--seed", "7",
+             "--limit", "256", "--batch-size", "32", "--h1-size", "32",
+             "--h2-size", "64", "--z-size", "16"]
+    train.main([*small, "--recipe", "improved", "--max-epoch", "1"])
+    again = train.resolve({"output": str(tmp_path), "max_epoch": 2}, restore=True)
+    for field, value in config.RECIPES["improved"].items():
+        assert getattr(again, field) == value
+    train.main(["--output", str(tmp_path), "--restore", "--max-epoch", "2"])
+    assert [r["epoch"] for r in read_rows(tmp_path / "metrics.csv")] == [0, 1]
+    assert config.load(tmp_path).init == config.RECIPES["improved"]["init"]
+
+
+def test_help_says_exactly_which_flags_the_recipe_sets():
+    r = cli("--help")
+    text = " ".join(r.stdout.split())
+    flags = config.recipe_flags("improved")
+    assert flags in text
+    for field in config.RECIPES["improved"]:
+        assert "--" + field.replace("_", "-") in flags
+
+
 # ------------------------------------------------------------- bad input ---
 
 @pytest.mark.parametrize("args, words", [
@@ -280,6 +319,10 @@ def test_kill_9_at_any_moment_resumes_exactly(tmp_path):
     (["--limit", "0"], "--limit 0"),
     (["--batch-size", "300", "--limit", "200"], "--batch-size 300"),
     (["--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
+    (["--recipe", "fast"], "--recipe"),
+    (["--init", "he"], "--init"),
+    (["--max-epoch", "ten"], "--max-epoch"),
+    (["--no-such-flag"], "--no-such-flag"),
 ])
 def test_bad_flags_give_one_line_and_status_2(tmp_path, capsys, args, words):
     with pytest.raises(SystemExit) as e:
