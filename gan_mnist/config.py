@@ -41,6 +41,10 @@ DEFAULTS = collections.OrderedDict([
                                 # (stddev 0.1) or "glorot" uniform
     ("leaky_relu", 0.0),        # slope of D's activations below 0 (Radford
                                 # et al. 2015 use 0.2); 0: the seed's relu
+    ("g_average", 0.0),         # decay of a moving average of G's weights,
+                                # updated every iteration; grids, evaluation
+                                # and sampling use it (Karras et al. 2018,
+                                # Yazici et al. 2019); 0: none, the seed
 ])
 
 INITS = ("truncated_normal", "glorot")
@@ -111,6 +115,8 @@ def validate(hp):
         bad("init", hp.init, "must be one of " + ", ".join(INITS))
     if not 0 <= hp.leaky_relu < 1:
         bad("leaky_relu", hp.leaky_relu, "must be in [0, 1)")
+    if not 0 <= hp.g_average < 1:
+        bad("g_average", hp.g_average, "must be in [0, 1), e.g. 0.999; 0: off")
     if hp.limit is not None and hp.limit < 1:
         bad("limit", hp.limit, "must be a whole number >= 1")
     return hp

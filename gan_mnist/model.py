@@ -180,6 +180,25 @@ def batch_from_data(data, order, iteration, batch_size, iters_per_epoch):
     return tf.cast(pixels / 255.0 * 2.0 - 1.0, tf.float32)
 
 
+AVERAGE_SUFFIX = "/ExponentialMovingAverage"  # TensorFlow's name for a shadow
+
+
+def average_variables(params):
+    """Shadow variables for ``params``, named ``<name>/ExponentialMovingAverage``
+    as tf.train.ExponentialMovingAverage names them, starting at the
+    parameters' initial values. Not trainable; saved in checkpoints."""
+    return [v1.Variable(p.initial_value, trainable=False,
+                        name=p.op.name + AVERAGE_SUFFIX) for p in params]
+
+
+def update_average(shadows, params, decay):
+    """Op: shadow <- decay * shadow + (1 - decay) * param, for each pair
+    (written as TensorFlow's ExponentialMovingAverage does, without its
+    warm-up: a shadow starts at the initial weights)."""
+    return tf.group(*[s.assign_sub((1.0 - decay) * (s.read_value() - p.read_value()))
+                      for s, p in zip(shadows, params)])
+
+
 TrainGraph = collections.namedtuple("TrainGraph", [
     "graph",           # the tf.Graph holding all below
     "images",          # placeholder (N, 784) uint8: feeds the data variable once
@@ -201,6 +220,9 @@ TrainGraph = collections.namedtuple("TrainGraph", [
     "saver",           # tf.compat.v1.train.Saver of the seed's variables
     "g_params",
     "d_params",
+    "g_average",       # shadow variables averaging g_params; [] when off
+    "reset_average",   # op: set the shadows to the current G weights
+
     "tensors",         # dict of inner tensors for tests: x_real, z, d_masks, g_masks
 ])
 
@@ -270,8 +292,16 @@ def build_train_graph(hp, num_train, seed, max_to_keep=5):
             g_grads = tf.gradients(tf.reduce_sum(g_terms), g_params)
             train_op = optimizer.apply_gradients(list(zip(g_grads, g_params)))
 
+        g_average, reset_average = [], tf.no_op()
+        if hp.g_average:
+            g_average = average_variables(g_params)
+            reset_average = tf.group(*[s.assign(p) for s, p in zip(g_average, g_params)])
+            with tf.control_dependencies([train_op]):
+                train_op = update_average(g_average, g_params, hp.g_average)
+
         z_sample = v1.placeholder(tf.float32, [None, hp.z_size], name="z_sample")
-        x_sample = generator(z_sample, g_params)
+        # Samples come from the average when there is one: that is its point.
+        x_sample = generator(z_sample, g_average or g_params)
         set_global_step = global_step.assign(epoch).op
         init = v1.global_variables_initializer()
         saver = v1.train.Saver(max_to_keep=max_to_keep)
@@ -284,5 +314,6 @@ def build_train_graph(hp, num_train, seed, max_to_keep=5):
             z_sample=z_sample, x_sample=x_sample, global_step=global_step,
             epoch=epoch, set_global_step=set_global_step, init=init,
             saver=saver, g_params=g_params, d_params=d_params,
+            g_average=g_average, reset_average=reset_average,
             tensors={"x_real": x_real, "z": z, "d_masks": masks,
                      "g_masks": g_masks})

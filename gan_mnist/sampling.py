@@ -2,7 +2,9 @@
 
 Only the generator's six variables are restored, and the layer sizes are read
 from the checkpoint itself, so this works for any run of this package or of
-the seed script, with or without its config.json.
+the seed script, with or without its config.json. A run trained with
+``--g-average`` keeps a moving average of G's weights beside them; it is the
+generator the run's grids show, so it is the one restored.
 """
 
 import os
@@ -30,8 +32,10 @@ def find_checkpoint(output=None, checkpoint=None):
 
 
 def generator_sizes(prefix):
-    """HParams with the z/h1/h2 sizes of the checkpoint's generator."""
+    """(HParams with the z/h1/h2 sizes of the checkpoint's generator, whether
+    it holds an average of G's weights)."""
     from ._tf import tf
+    from .model import AVERAGE_SUFFIX
     try:
         shapes = dict(tf.train.list_variables(prefix))
         z, h1 = shapes["g_w1"]
@@ -39,7 +43,8 @@ def generator_sizes(prefix):
     except Exception:
         raise UsageError(f"checkpoint {prefix}: unreadable or without the "
                          "generator's variables g_w1, g_w2") from None
-    return HParams(z_size=int(z), h1_size=int(h1), h2_size=int(h2))
+    averaged = "g_w1" + AVERAGE_SUFFIX in shapes
+    return HParams(z_size=int(z), h1_size=int(h1), h2_size=int(h2)), averaged
 
 
 class Generator:
@@ -49,14 +54,15 @@ class Generator:
     def __init__(self, prefix):
         from . import model
         from ._tf import session, tf, v1
-        self.hp = generator_sizes(prefix)
+        self.hp, self.averaged = generator_sizes(prefix)
         self.prefix = prefix
+        suffix = model.AVERAGE_SUFFIX if self.averaged else ""
         graph = tf.Graph()
         with graph.as_default():
             g_params, _ = model.make_params(self.hp, seed=0)
             self.z = v1.placeholder(tf.float32, [None, self.hp.z_size])
             self.x = model.generator(self.z, g_params)
-            saver = v1.train.Saver({p.op.name: p for p in g_params})
+            saver = v1.train.Saver({p.op.name + suffix: p for p in g_params})
             self.sess = session(graph)
             saver.restore(self.sess, prefix)
 

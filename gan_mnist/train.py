@@ -95,6 +95,9 @@ def parse_args(argv=None):
                    default=argparse.SUPPRESS,
                    help=f"weight initialisation (default: {DEFAULTS['init']})")
     flag("leaky_relu", float, "slope of D's activations below 0; 0: relu")
+    flag("g_average", float, "decay of a moving average of G's weights, "
+         "updated every iteration and used for grids, evaluation and "
+         "sampling (e.g. 0.999); 0: none")
     p.add_argument("--recipe", choices=sorted(config.RECIPES),
                    default=argparse.SUPPRESS,
                    help="set several options at once; 'improved' is " +
@@ -125,16 +128,20 @@ def resolve(explicit, restore):
 
 # --------------------------------------------------------------- restore ---
 
-def check_checkpoint(prefix, hp, saver_vars):
+def check_checkpoint(prefix, hp, saver_vars, optional=()):
     """Raise UsageError unless the checkpoint has every variable the graph
-    saves, with the shapes the flags give. Reads nothing into memory."""
+    saves, with the shapes the flags give; names in ``optional`` may be
+    missing. Returns the missing ones. Reads nothing into memory."""
     from ._tf import tf
     try:
         found = dict(tf.train.list_variables(prefix))
     except Exception as e:  # a damaged checkpoint: say which, briefly
         raise UsageError(f"checkpoint {prefix}: unreadable ({type(e).__name__}); "
                          "delete it to fall back to the one before") from None
+    missing = [name for name, _ in saver_vars if name not in found]
     for name, shape in saver_vars:
+        if name in optional and name not in found:
+            continue
         if name not in found:
             raise UsageError(f"checkpoint {prefix} lacks variable {name!r}; it "
                              "was not written by this model")
@@ -145,6 +152,7 @@ def check_checkpoint(prefix, hp, saver_vars):
                 f"checkpoint {prefix}: {name} has shape {list(found[name])}, "
                 f"the flags ({hint}) give {list(shape)}; pass the sizes the "
                 "run was trained with")
+    return missing
 
 
 # ------------------------------------------------------------- the loop ---
@@ -300,10 +308,13 @@ def train(hp, restore=False, out=sys.stdout):
         log(f"seed {hp.seed} (drawn; --seed {hp.seed} repeats this run)")
 
     tg = model.build_train_graph(hp, len(images), hp.seed)
+    new_average = False
     if restore:
         saved = [(v.op.name, v.shape.as_list()) for v in
                  tg.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)]
-        check_checkpoint(prefix, hp, saved)
+        # --g-average on a run trained without it: the average starts here.
+        new_average = bool(check_checkpoint(
+            prefix, hp, saved, optional={s.op.name for s in tg.g_average}))
     else:
         removed = rundir.clear(folder)
         if removed:
@@ -311,10 +322,10 @@ def train(hp, restore=False, out=sys.stdout):
     config.save(hp, folder)  # first write of the run, after every check
 
     with tg.graph.as_default(), session(tg.graph, session_config()) as sess:
-        return _loop(hp, tg, sess, images, restore and prefix, out)
+        return _loop(hp, tg, sess, images, restore and prefix, out, new_average)
 
 
-def _loop(hp, tg, sess, images, prefix, out):
+def _loop(hp, tg, sess, images, prefix, out, new_average=False):
     """Train from the restored or initialised state to hp.max_epoch."""
     from . import views
 
@@ -324,8 +335,16 @@ def _loop(hp, tg, sess, images, prefix, out):
     restore = bool(prefix)
     sess.run(tg.data_init, {tg.images: images,
                             tg.order: np.arange(len(images), dtype=np.int32)})
-    if restore:
+    if restore and new_average:
+        from ._tf import v1
+        averages = {s.op.name for s in tg.g_average}
+        v1.train.Saver([v for v in tg.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)
+                        if v.op.name not in averages]).restore(sess, prefix)
+        sess.run(tg.reset_average)
+        log(f"{prefix} has no average of G's weights; it starts from the weights")
+    elif restore:
         tg.saver.restore(sess, prefix)
+    if restore:
         tg.saver.recover_last_checkpoints(
             [p for _, p in rundir.checkpoints(folder)])
         log(f"restored {prefix}")

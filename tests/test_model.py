@@ -192,3 +192,34 @@ def test_beta1_reaches_the_shared_adam(tiny_hp, fake_images):
     sess = _session(tg, fake_images)
     sess.run(tg.train_op, {tg.iteration: 0})
     assert _read_vars(sess, tg.graph, ["beta1_power"])["beta1_power"] == pytest.approx(0.5 ** 3)
+
+
+def test_g_average_tracks_the_weights_and_feeds_the_samples(tiny_hp, fake_images):
+    decay = 0.75
+    tg = model.build_train_graph(tiny_hp._replace(g_average=decay),
+                                 len(fake_images), seed=1)
+    names = [p.op.name for p in tg.g_params]
+    assert [s.op.name for s in tg.g_average] == [n + model.AVERAGE_SUFFIX for n in names]
+    trainable = {v.op.name for v in tg.graph.get_collection(
+        v1.GraphKeys.TRAINABLE_VARIABLES)}
+    assert not trainable & {s.op.name for s in tg.g_average}
+    sess = _session(tg, fake_images)
+    shadow = sess.run(tg.g_params)   # the average starts at the initial weights
+    for it in range(3):
+        sess.run(tg.train_op, {tg.iteration: it})
+        weights = sess.run(tg.g_params)
+        shadow = [decay * s + (1 - decay) * w for s, w in zip(shadow, weights)]
+    for want, got in zip(shadow, sess.run(tg.g_average)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    # samples come from the average, not from the last weights
+    z = np.random.default_rng(0).standard_normal((4, tiny_hp.z_size)).astype(np.float32)
+    with tf.Graph().as_default():
+        x = model.generator(tf.constant(z), [tf.constant(s) for s in shadow])
+        with v1.Session() as s:
+            want = s.run(x)
+    np.testing.assert_allclose(sess.run(tg.x_sample, {tg.z_sample: z}), want,
+                               rtol=1e-4, atol=1e-5)
+    # without the option the graph holds the seed's variables only
+    plain = model.build_train_graph(tiny_hp, len(fake_images), seed=1)
+    assert plain.g_average == [] and not any(
+        model.AVERAGE_SUFFIX in n for n in _var_shapes(plain.graph))

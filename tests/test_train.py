@@ -102,11 +102,11 @@ def test_help_lists_every_flag_with_its_default():
 
 # --------------------------------------------------------------- resume ---
 
-@pytest.mark.parametrize("shuffle", [False, True])
-def test_resume_is_bit_identical(tmp_path, shuffle):
-    run(small_hp(tmp_path / "a", shuffle=shuffle))
-    run(small_hp(tmp_path / "b", shuffle=shuffle, max_epoch=1))
-    log = run(small_hp(tmp_path / "b", shuffle=shuffle, max_epoch=2), restore=True)
+@pytest.mark.parametrize("options", [{}, {"shuffle": True}, {"g_average": 0.9}])
+def test_resume_is_bit_identical(tmp_path, options):
+    run(small_hp(tmp_path / "a", **options))
+    run(small_hp(tmp_path / "b", max_epoch=1, **options))
+    log = run(small_hp(tmp_path / "b", max_epoch=2, **options), restore=True)
     assert "restored" in log
     assert_same_checkpoints(tmp_path / "a" / "model-2", tmp_path / "b" / "model-2")
     ra, rb = read_rows(tmp_path / "a" / "metrics.csv"), read_rows(tmp_path / "b" / "metrics.csv")
@@ -267,6 +267,30 @@ def test_kill_9_at_any_moment_resumes_exactly(tmp_path):
                             tmp_path / "whole" / f"model-{target}")
     rows = read_rows(tmp_path / "killed" / "metrics.csv")
     assert [r["epoch"] for r in rows] == list(range(target))
+
+
+def test_g_average_can_start_on_a_run_trained_without_it(tmp_path):
+    from gan_mnist import sampling
+    run(small_hp(tmp_path, max_epoch=1))
+    log = run(small_hp(tmp_path, g_average=0.9), restore=True)
+    assert "no average of G's weights" in log
+    values = checkpoint_values(tmp_path / "model-2")
+    names = ["g_w1", "g_b1", "g_w2", "g_b2", "g_w3", "g_b3"]
+    shadows = [values[n + model.AVERAGE_SUFFIX] for n in names]
+    # an epoch of averaging: near the weights, but not equal to them
+    assert not np.array_equal(shadows[0], values["g_w1"])
+    assert np.abs(shadows[0] - values["g_w1"]).max() < 0.05
+    # sampling from the checkpoint uses the average, as the grids do
+    gen = sampling.Generator(str(tmp_path / "model-2"))
+    z = np.random.default_rng(1).standard_normal((3, 16)).astype(np.float32)
+    h = np.maximum(z @ shadows[0] + shadows[1], 0)
+    h = np.maximum(h @ shadows[2] + shadows[3], 0)
+    np.testing.assert_allclose(gen(z), np.tanh(h @ shadows[4] + shadows[5]),
+                               atol=1e-5)
+    assert gen.averaged
+    gen.close()
+    # and a run without the option restores it, ignoring the average
+    assert "epoch 2 " in run(small_hp(tmp_path, max_epoch=3), restore=True)
 
 
 # ---------------------------------------------------------------- recipe ---
