@@ -289,7 +289,12 @@ def test_g_average_can_start_on_a_run_trained_without_it(tmp_path):
                                atol=1e-5)
     assert gen.averaged
     gen.close()
-    # and a run without the option restores it, ignoring the average
+    # the tutorial's graph restores it too (its Saver ignores the average)
+    sg = reference.build_seed_graph(small_hp(tmp_path))
+    with sg.graph.as_default(), v1.Session() as s:
+        sg.saver.restore(s, str(tmp_path / "model-2"))
+        assert np.array_equal(s.run(sg.g_params[0]), values["g_w1"])
+    # and so does a run without the option
     assert "epoch 2 " in run(small_hp(tmp_path, max_epoch=3), restore=True)
 
 
