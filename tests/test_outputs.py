@@ -105,6 +105,8 @@ def test_interpolation_noise_walks_straight_lines():
     (["--out", "x.gif"], "x.gif"),
     (["--output", "/nonexistent/run"], "no checkpoint"),
     (["--checkpoint", "/nonexistent/model-3"], "model-3.index"),
+    (["--num", "many"], "--num"),
+    (["--no-such-flag"], "--no-such-flag"),
 ])
 def test_generate_bad_input(capsys, args, words):
     argv = ["--out", "x.png"] + args if "--out" not in args else args
@@ -144,3 +146,13 @@ def test_help_of_every_command(capsys):
             main(["--help"])
         assert e.value.code == 0
     assert "--eval-every" in capsys.readouterr().out
+
+
+def test_every_command_answers_an_unknown_flag_in_one_line(capsys):
+    for main, argv in ((generate.main, ["--out", "x.png"]), (evaluate.main, []),
+                       (views.main, []), (train.main, [])):
+        with pytest.raises(SystemExit) as e:
+            main([*argv, "--bogus-flag"])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.count("\n") == 1
+        assert "--bogus-flag" in err and "usage:" not in err
