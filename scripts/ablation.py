@@ -84,6 +84,32 @@ def table(results):
     return "\n".join(lines) + "\n"
 
 
+def at(rows, epochs):
+    """The evaluated row after ``epochs`` epochs, or None."""
+    return next((r for r in rows if r["epoch"] + 1 == epochs and "fid" in r), None)
+
+
+def verdict(results):
+    """Markdown lines: the recipe against the targets it was chosen for
+    (FID at 30 epochs at most a quarter of the seed's; at 50 epochs an MNIST
+    score of at least 8 and a class KL of at most 0.05)."""
+    seed30 = at(results.get("seed", []), 30)
+    rec30, rec50 = (at(results.get("recipe", []), e) for e in (30, 50))
+    if not (seed30 and rec30 and rec50):
+        return ""
+    checks = [
+        (f"FID at 30 epochs: recipe {rec30['fid']:.1f} vs seed {seed30['fid']:.1f}"
+         f" (ratio {rec30['fid'] / seed30['fid']:.3f}, target <= 0.25)",
+         rec30["fid"] <= 0.25 * seed30["fid"]),
+        (f"MNIST score at 50 epochs: {rec50['mnist_score']:.2f} (target >= 8)",
+         rec50["mnist_score"] >= 8),
+        (f"class KL at 50 epochs: {rec50['class_kl']:.3f} (target <= 0.05)",
+         rec50["class_kl"] <= 0.05),
+    ]
+    return "\n" + "".join(f"- {'met' if ok else 'MISSED'}: {text}\n"
+                           for text, ok in checks)
+
+
 def plot(results, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -132,11 +158,11 @@ def main(argv=None):
         p.error(f"--only {' '.join(sorted(unknown))}: not one of {', '.join(CONFIGS)}")
     os.makedirs(args.out, exist_ok=True)
     results = {n: train(n, CONFIGS[n], args) for n in names}
-    write_text(os.path.join(args.out, "ablation.md"), table(results))
+    write_text(os.path.join(args.out, "ablation.md"), table(results) + verdict(results))
     plot(results, os.path.join(args.out, "ablation.png"))
     if len(names) >= 2:
         side_by_side(args, [names[0], names[-1]], os.path.join(args.out, "grids.png"))
-    print(table(results))
+    print(table(results) + verdict(results))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+"""scripts/ablation.py: its configurations and the verdict it writes."""
+
+import importlib.util
+import os
+
+from gan_mnist import config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _ablation():
+    spec = importlib.util.spec_from_file_location(
+        "ablation", os.path.join(ROOT, "scripts", "ablation.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(figures_by_epoch):
+    return [dict(epoch=e - 1, fid=f, mnist_score=s, class_kl=k, precision=0.5,
+                 recall=0.5) for e, (f, s, k) in figures_by_epoch.items()]
+
+
+def test_configurations_are_the_seed_each_recipe_option_alone_and_the_recipe():
+    ab = _ablation()
+    names = list(ab.CONFIGS)
+    assert names[0] == "seed" and ab.CONFIGS["seed"] == []
+    assert names[-1] == "recipe" and ab.CONFIGS["recipe"] == ["--recipe", "improved"]
+    singles = [ab.CONFIGS[n] for n in names[1:-1]]
+    assert len(singles) == len(config.RECIPES["improved"])
+    given = sorted(flags[0] for flags in singles)
+    assert given == sorted("--" + f.replace("_", "-") for f in config.RECIPES["improved"])
+
+
+def test_verdict_checks_the_three_targets():
+    ab = _ablation()
+    seed = _rows({30: (700.0, 2.3, 0.6), 50: (380.0, 3.9, 0.3)})
+    good = _rows({30: (150.0, 7.0, 0.04), 50: (30.0, 8.1, 0.02)})
+    bad = _rows({30: (200.0, 7.0, 0.04), 50: (30.0, 7.9, 0.08)})
+    text = ab.verdict({"seed": seed, "recipe": good})
+    assert text.count("- met:") == 3 and "ratio 0.214" in text
+    text = ab.verdict({"seed": seed, "recipe": bad})
+    assert text.count("- MISSED:") == 3
+    assert ab.verdict({"seed": seed}) == ""
+    table = ab.table({"seed": seed})
+    assert "| seed | 30 | 700.000 | 2.300 | 0.600 |" in table
