@@ -111,21 +111,33 @@ def verdict(results):
 
 
 def plot(results, path):
+    """FID, MNIST score and class KL against epochs, one line per configuration;
+    the recipe drawn bold, the seed's defaults in black."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), dpi=100)
+    panels = (("fid", "FID (log scale; lower is better)", True),
+              ("mnist_score", "MNIST score (higher is better)", False),
+              ("class_kl", "class KL (log scale; lower is better)", True))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), dpi=100)
     for name, rows in results.items():
-        pts = [(r["epoch"] + 1, r["fid"], r["class_kl"]) for r in rows if "fid" in r]
-        if pts:
-            e, fid, kl = zip(*pts)
-            axes[0].plot(e, fid, marker="o", ms=3, label=name)
-            axes[1].plot(e, kl, marker="o", ms=3, label=name)
-    for ax, title in zip(axes, ("FID (log scale)", "class KL (log scale)")):
-        ax.set_yscale("log")
+        rows = [r for r in rows if "fid" in r]
+        if not rows:
+            continue
+        style = dict(marker="o", ms=3, label=name)
+        if name == "recipe":
+            style.update(lw=2.5, color="tab:red")
+        elif name == "seed":
+            style.update(lw=2.5, color="black")
+        for ax, (key, _, _) in zip(axes, panels):
+            ax.plot([r["epoch"] + 1 for r in rows], [r[key] for r in rows], **style)
+    for ax, (_, title, log) in zip(axes, panels):
+        if log:
+            ax.set_yscale("log")
         ax.set_xlabel("epochs trained")
         ax.set_title(title)
-        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
