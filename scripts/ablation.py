@@ -12,8 +12,8 @@ with checkpoints is resumed with ``--restore``), evaluating every
 - ``OUT/ablation.md``: FID, MNIST score, class KL, precision and recall of
   every configuration at every evaluated epoch;
 - ``OUT/ablation.png``: the FID and class-KL curves of all configurations;
-- ``OUT/grids.png``: the fixed-noise grids of the seed's defaults and the
-  recipe at the last epoch, side by side.
+- ``OUT/grids.png``: the fixed-noise grids of the seed's defaults (top) and
+  the recipe (bottom) after 10, 30 and 50 epochs (``--grid-epochs``).
 
 Only epochs up to ``--max-epoch`` enter the table and the plot, so a
 configuration trained on further (the recipe's stability check, see the
@@ -144,14 +144,18 @@ def plot(results, path):
     plt.close(fig)
 
 
-def side_by_side(args, names, path):
-    """The last fixed-noise grids of ``names``, side by side, 10 px apart."""
+def side_by_side(folders, epochs, path):
+    """Fixed-noise grids: one row per run folder, one column per number of
+    epochs trained, 10 white pixels apart."""
     from skimage.io import imread
     from gan_mnist import grid
-    epoch = args.max_epoch - 1
-    grids = [imread(os.path.join(args.out, n, f"sample{epoch}.jpg")) for n in names]
-    gap = np.full((grids[0].shape[0], 10), 255, np.uint8)
-    grid.save_image(path, np.concatenate([grids[0], gap, grids[1]], axis=1))
+    rows = []
+    for folder in folders:
+        grids = [imread(os.path.join(folder, f"sample{e - 1}.jpg")) for e in epochs]
+        gap = np.full((grids[0].shape[0], 10), 255, np.uint8)
+        rows.append(np.concatenate(sum(([g, gap] for g in grids), [])[:-1], axis=1))
+        rows.append(np.full((10, rows[-1].shape[1]), 255, np.uint8))
+    grid.save_image(path, np.concatenate(rows[:-1], axis=0))
 
 
 def main(argv=None):
@@ -163,6 +167,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--limit", type=int, help="training images (quick trials)")
     p.add_argument("--only", nargs="*", help="configurations to run (default: all)")
+    p.add_argument("--grid-epochs", type=int, nargs="*", default=[10, 30, 50],
+                   help="epochs of the grids in grids.png (default: 10 30 50)")
     args = p.parse_args(argv)
     names = args.only or list(CONFIGS)
     unknown = set(names) - set(CONFIGS)
@@ -172,8 +178,10 @@ def main(argv=None):
     results = {n: train(n, CONFIGS[n], args) for n in names}
     write_text(os.path.join(args.out, "ablation.md"), table(results) + verdict(results))
     plot(results, os.path.join(args.out, "ablation.png"))
-    if len(names) >= 2:
-        side_by_side(args, [names[0], names[-1]], os.path.join(args.out, "grids.png"))
+    if "seed" in names and "recipe" in names:
+        side_by_side([os.path.join(args.out, n) for n in ("seed", "recipe")],
+                     [e for e in args.grid_epochs if e <= args.max_epoch],
+                     os.path.join(args.out, "grids.png"))
     print(table(results) + verdict(results))
 
 

@@ -3,6 +3,8 @@
 import importlib.util
 import os
 
+import numpy as np
+
 from gan_mnist import config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,3 +46,19 @@ def test_verdict_checks_the_three_targets():
     assert ab.verdict({"seed": seed}) == ""
     table = ab.table({"seed": seed})
     assert "| seed | 30 | 700.000 | 2.300 | 0.600 |" in table
+
+
+def test_grids_put_one_run_per_row_and_one_epoch_per_column(tmp_path):
+    from skimage.io import imread
+    from gan_mnist import grid
+    ab = _ablation()
+    for run, shade in (("a", -1.0), ("b", 1.0)):
+        os.makedirs(tmp_path / run)
+        for e in (10, 30):
+            grid.save_grid(str(tmp_path / run / f"sample{e - 1}.jpg"),
+                           np.full((64, 784), shade, np.float32))
+    ab.side_by_side([str(tmp_path / "a"), str(tmp_path / "b")], [10, 30],
+                    str(tmp_path / "g.png"))
+    img = imread(tmp_path / "g.png")
+    assert img.shape == (2 * 259 + 10, 2 * 259 + 10)
+    assert img[:259, :259].mean() < 128 < img[269:, 269:].mean()
