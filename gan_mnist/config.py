@@ -54,12 +54,14 @@ INITS = ("truncated_normal", "glorot")
 # recipe's checkpoints stay interchangeable with the seed's.
 RECIPES = {
     "improved": collections.OrderedDict([
-        ("learning_rate", 2e-4),
-        ("beta1", 0.5),
+        ("learning_rate", 2e-4),   # Radford et al. 2015 (DCGAN)
+        ("batch_size", 32),        # 8x the updates per epoch
+        ("beta1", 0.5),            # Radford et al. 2015
         ("shuffle", True),
-        ("label_smoothing", 0.1),
-        ("init", "glorot"),
-        ("leaky_relu", 0.2),
+        ("label_smoothing", 0.1),  # Salimans et al. 2016
+        ("init", "glorot"),        # Glorot & Bengio 2010
+        ("leaky_relu", 0.2),       # Radford et al. 2015
+        ("g_average", 0.999),      # Yazici et al. 2019
     ]),
 }
 
