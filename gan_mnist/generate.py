@@ -27,7 +27,7 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg")
 
 def parse_args(argv):
     p = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--output", default=DEFAULTS["output"],
                    help="run folder; its newest checkpoint is used")
     p.add_argument("--checkpoint", help="a checkpoint prefix, e.g. output/model-500")

@@ -218,11 +218,11 @@ TrainGraph = collections.namedtuple("TrainGraph", [
     "set_global_step", # op: global_step <- epoch
     "init",            # op: initialise the model (global) variables
     "saver",           # tf.compat.v1.train.Saver of the seed's variables
+                       # (and of g_average, when on)
     "g_params",
     "d_params",
     "g_average",       # shadow variables averaging g_params; [] when off
     "reset_average",   # op: set the shadows to the current G weights
-
     "tensors",         # dict of inner tensors for tests: x_real, z, d_masks, g_masks
 ])
 
