@@ -131,6 +131,9 @@ def parse_args(argv):
                    help="folder with the MNIST IDX files")
     p.add_argument("--json", help="write the figures here (default: beside the "
                                   "checkpoint; none for --images)")
+    p.add_argument("--raw-weights", action="store_true",
+                   help="for a run trained with --g-average: evaluate G's own "
+                        "weights, not their average (JSON: model-N.raw.eval.json)")
     p.add_argument("--no-floor", dest="floor", action="store_false",
                    help="skip the figures of 10000 real training images")
     return p.parse_args(argv)
@@ -143,7 +146,10 @@ def images_to_evaluate(args):
     from . import generate, sampling
     prefix = sampling.find_checkpoint(args.output, args.checkpoint)
     print(f"generating {args.num} images from {prefix}", file=sys.stderr)
-    images = generate.generate(prefix, args.num, args.seed)
+    images = generate.generate(prefix, args.num, args.seed,
+                               average=not args.raw_weights)
+    if args.raw_weights:
+        return images, f"checkpoint {prefix} (raw weights)", prefix + ".raw.eval.json"
     return images, f"checkpoint {prefix}", prefix + ".eval.json"
 
 

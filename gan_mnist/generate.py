@@ -56,10 +56,11 @@ def grid_shape(n, cols=None):
     return math.ceil(n / cols), cols
 
 
-def generate(prefix, num, seed, interpolate=False, steps=8):
+def generate(prefix, num, seed, interpolate=False, steps=8, average=True):
     """(num, 784) images in (-1, 1) from checkpoint ``prefix``; with
-    ``interpolate``, ceil(num / steps) rows of ``steps`` images each."""
-    gen = sampling.Generator(prefix)
+    ``interpolate``, ceil(num / steps) rows of ``steps`` images each.
+    ``average=False``: G's own weights, not their average (--g-average)."""
+    gen = sampling.Generator(prefix, average)
     try:
         if interpolate:
             rows = math.ceil(num / steps)

@@ -19,7 +19,7 @@ _RUN_FILE = re.compile(
     r"(sample\d+\.jpg|random_sample\d+\.jpg"
     r"|model-\d+\.(index|meta|data-\d+-of-\d+)|model-\d+_temp.*"
     r"|checkpoint|metrics\.csv|config\.json|fixed_noise\.npy"
-    r"|losses\.png|progress\.gif|model-\d+\.eval\.json)$")
+    r"|losses\.png|progress\.gif|model-\d+(\.raw)?\.eval\.json)$")
 LOGS_DIR = "logs"  # TensorBoard event files only
 _EVENT_FILE = re.compile(r"events\.out\.tfevents\..+$")
 # atomic writes (fileio.atomic_path) and TensorFlow's own temporary files

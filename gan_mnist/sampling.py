@@ -49,13 +49,15 @@ def generator_sizes(prefix):
 
 class Generator:
     """G restored from a checkpoint: ``gen(z)`` maps (n, Z) noise to
-    (n, 784) float32 images in (-1, 1)."""
+    (n, 784) float32 images in (-1, 1). ``average=False`` takes G's own
+    weights even when the checkpoint holds their average."""
 
-    def __init__(self, prefix):
+    def __init__(self, prefix, average=True):
         from . import model
         from ._tf import session, tf, v1
         self.hp, self.averaged = generator_sizes(prefix)
         self.prefix = prefix
+        self.averaged = self.averaged and average
         suffix = model.AVERAGE_SUFFIX if self.averaged else ""
         graph = tf.Graph()
         with graph.as_default():

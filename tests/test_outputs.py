@@ -133,6 +133,8 @@ def test_evaluate_a_checkpoint_writes_json_beside_it(tiny_run, capsys):
 def test_evaluation_files_count_as_the_runs(tiny_run):
     from gan_mnist import rundir
     assert rundir.is_run_file("model-2.eval.json")
+    assert rundir.is_run_file("model-2.raw.eval.json")
+    assert not rundir.is_run_file("model-2.notes.eval.json")
     assert rundir.is_run_file("losses.png") and rundir.is_run_file("progress.gif")
     assert rundir.foreign_entries(str(tiny_run)) == []
     os.makedirs(tiny_run / "logs" / "mine", exist_ok=True)

@@ -289,6 +289,16 @@ def test_g_average_can_start_on_a_run_trained_without_it(tmp_path):
                                atol=1e-5)
     assert gen.averaged
     gen.close()
+    raw = sampling.Generator(str(tmp_path / "model-2"), average=False)
+    w = [values[n] for n in names]
+    h = np.maximum(np.maximum(z @ w[0] + w[1], 0) @ w[2] + w[3], 0)
+    np.testing.assert_allclose(raw(z), np.tanh(h @ w[4] + w[5]), atol=1e-5)
+    assert not raw.averaged
+    raw.close()
+    from gan_mnist import evaluate
+    assert evaluate.main(["--checkpoint", str(tmp_path / "model-2"), "--raw-weights",
+                          "--num", "100", "--no-floor", "--data-dir", DATA]) == 0
+    assert "raw weights" in (tmp_path / "model-2.raw.eval.json").read_text()
     # the tutorial's graph restores it too (its Saver ignores the average)
     sg = reference.build_seed_graph(small_hp(tmp_path))
     with sg.graph.as_default(), v1.Session() as s:
