@@ -62,3 +62,14 @@ def test_grids_put_one_run_per_row_and_one_epoch_per_column(tmp_path):
     img = imread(tmp_path / "g.png")
     assert img.shape == (2 * 259 + 10, 2 * 259 + 10)
     assert img[:259, :259].mean() < 128 < img[269:, 269:].mean()
+
+
+def test_summary_has_a_row_per_configuration_and_a_column_per_evaluation():
+    ab = _ablation()
+    seed = _rows({10: (1400.0, 1.0, 2.3), 20: (900.0, 1.1, 2.2)})
+    fast = _rows({10: (60.0, 6.8, 0.07), 20: (27.0, 7.6, 0.02)})
+    text = ab.summary({"seed": seed, "recipe": fast}, last=20)
+    lines = text.strip().split("\n")
+    assert lines[0].startswith("| configuration | FID 10 | FID 20 | mnist_score 20")
+    assert lines[2] == "| seed | 1400.0 | 900.0 | 1.100 | 2.200 | 0.500 | 0.500 |"
+    assert len(lines) == 4
