@@ -139,6 +139,9 @@ def plot(results, path):
               ("mnist_score", "MNIST score (higher is better)", False),
               ("class_kl", "class KL (log scale; lower is better)", True))
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), dpi=100)
+    # the single options in colours that are neither the seed's nor the recipe's
+    others = iter([c for c in plt.get_cmap("tab10").colors if c not in
+                   (plt.get_cmap("tab10").colors[3], plt.get_cmap("tab10").colors[7])])
     for name, rows in results.items():
         rows = [r for r in rows if "fid" in r]
         if not rows:
@@ -148,6 +151,8 @@ def plot(results, path):
             style.update(lw=2.5, color="tab:red")
         elif name == "seed":
             style.update(lw=2.5, color="black")
+        else:
+            style.update(color=next(others, "tab:gray"))
         for ax, (key, _, _) in zip(axes, panels):
             ax.plot([r["epoch"] + 1 for r in rows], [r[key] for r in rows], **style)
     for ax, (_, title, log) in zip(axes, panels):
