@@ -66,17 +66,20 @@ RECIPES = {
 }
 
 
+def as_flag(field, value):
+    """The command-line words that set ``field`` to ``value``, e.g.
+    ("beta1", 0.5) -> ["--beta1", "0.5"], ("shuffle", True) -> ["--shuffle"]."""
+    flag = "--" + field.replace("_", "-")
+    if value is True:
+        return [flag]
+    return [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+
+
 def recipe_flags(name):
     """The flags recipe ``name`` stands for, as a user would type them."""
-    parts = []
-    for field, value in RECIPES[name].items():
-        flag = "--" + field.replace("_", "-")
-        if value is True:
-            parts.append(flag)
-        else:
-            parts.append(f"{flag} {value:g}" if isinstance(value, float)
-                         else f"{flag} {value}")
-    return " ".join(parts)
+    return " ".join(w for field, value in RECIPES[name].items()
+                    for w in as_flag(field, value))
+
 
 HParams = collections.namedtuple("HParams", list(DEFAULTS))
 HParams.__new__.__defaults__ = tuple(DEFAULTS.values())

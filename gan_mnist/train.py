@@ -139,14 +139,13 @@ def check_checkpoint(prefix, hp, saver_vars, optional=()):
         raise UsageError(f"checkpoint {prefix}: unreadable ({type(e).__name__}); "
                          "delete it to fall back to the one before") from None
     missing = [name for name, _ in saver_vars if name not in found]
-    for name, shape in saver_vars:
-        if name in optional and name not in found:
-            continue
-        if name not in found:
+    for name in missing:
+        if name not in optional:
             raise UsageError(f"checkpoint {prefix} lacks variable {name!r}; it "
                              "was not written by this model")
-        if list(found[name]) != list(shape):
-            hint = ", ".join(f"--{f.replace('_', '-')} {getattr(hp, f)}"
+    for name, shape in saver_vars:
+        if name in found and list(found[name]) != list(shape):
+            hint = ", ".join(" ".join(config.as_flag(f, getattr(hp, f)))
                              for f in config.SHAPE_FIELDS)
             raise UsageError(
                 f"checkpoint {prefix}: {name} has shape {list(found[name])}, "

@@ -42,12 +42,8 @@ def _single_options(recipe):
     """name -> flags of each field of ``recipe`` alone."""
     configs = {}
     for field, value in config.RECIPES[recipe].items():
-        flag = "--" + field.replace("_", "-")
-        if value is True:
-            configs[flag[2:]] = [flag]
-        else:
-            text = f"{value:g}" if isinstance(value, float) else str(value)
-            configs[f"{flag[2:]}={text}"] = [flag, text]
+        words = config.as_flag(field, value)
+        configs["=".join([words[0][2:], *words[1:]])] = words
     return configs
 
 
