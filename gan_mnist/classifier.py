@@ -22,8 +22,8 @@ never adds ops to the caller's graph.
 import os
 
 import numpy as np
-import tensorflow as tf
 
+from ._tf import session, tf, v1
 from .errors import UsageError
 
 DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -130,11 +130,11 @@ class _Runner:
     def __init__(self, weights):
         self.graph = tf.Graph()
         with self.graph.as_default():
-            self.x = tf.compat.v1.placeholder(tf.float32, [None, 28, 28, 1])
+            self.x = v1.placeholder(tf.float32, [None, 28, 28, 1])
             w = {k: tf.constant(v) for k, v in weights.items()}
             self.feat = features(self.x, w)
             self.probs = tf.nn.softmax(logits(self.feat, w))
-        self.session = tf.compat.v1.Session(graph=self.graph)
+        self.session = session(self.graph)
 
     def run(self, x):
         return self.session.run([self.feat, self.probs], {self.x: x})

@@ -95,9 +95,8 @@ def validate(hp):
     def bad(flag, value, why):
         raise UsageError(f"--{flag.replace('_', '-')} {value}: {why}")
 
-    for name in ("max_epoch",):
-        if not isinstance(hp.max_epoch, int) or hp.max_epoch < 0:
-            bad(name, hp.max_epoch, "must be a whole number >= 0")
+    if not isinstance(hp.max_epoch, int) or hp.max_epoch < 0:
+        bad("max_epoch", hp.max_epoch, "must be a whole number >= 0")
     for name in ("batch_size", "h1_size", "h2_size", "z_size"):
         v = getattr(hp, name)
         if not isinstance(v, int) or v < 1:

@@ -18,24 +18,24 @@ import sys
 
 import numpy as np
 
-from . import metrics
+from . import checkpoints, evaluation, sampling
 from .config import DEFAULTS
 from .errors import ArgumentParser, UsageError, exit_with
+from .evaluation import MIN_IMAGES
 from .fileio import write_json
+from .metrics import FIGURES
 
 PROG = "python -m gan_mnist.evaluate"
 DEFAULT_NUM = 10000
-FIGURES = ("fid", "mnist_score", "class_kl", "precision", "recall")
-MIN_IMAGES = metrics.K_NEAREST + 1   # the k-NN balls need k other images
 
-# (key, label, format) of each row of the table, in order.
-_ROWS = (
-    ("fid", "FID (lower is better)", "{:.3f}"),
-    ("mnist_score", "MNIST score (1..10)", "{:.3f}"),
-    ("class_kl", "class KL (0..2.303)", "{:.4f}"),
-    ("precision", "precision (0..1)", "{:.3f}"),
-    ("recall", "recall (0..1)", "{:.3f}"),
-)
+# The label and format of each figure's row in the table.
+_ROWS = dict(zip(FIGURES, (
+    ("FID (lower is better)", "{:.3f}"),
+    ("MNIST score (1..10)", "{:.3f}"),
+    ("class KL (0..2.303)", "{:.4f}"),
+    ("precision (0..1)", "{:.3f}"),
+    ("recall (0..1)", "{:.3f}"),
+)))
 
 
 def load_images(path):
@@ -59,35 +59,6 @@ def load_images(path):
                          ) from None
 
 
-def evaluate_array(images, data_dir=DEFAULTS["data_dir"], num=DEFAULT_NUM,
-                   source=None):
-    """Figures of the first ``num`` of ``images`` against the MNIST test set.
-
-    Args:
-      images: uint8 (N, 28, 28) or (N, 784) in 0..255, or floats in [-1, 1]
-        of those shapes.
-      data_dir: folder with the MNIST IDX files.
-      num: at most this many images are used, the first ones.
-      source: where the images came from (a flag and file), to begin error
-        messages with; None: no prefix.
-    Returns:
-      the dict of ``metrics.evaluate_images``.
-    Raises UsageError on images of a wrong shape, dtype or range, fewer than
-    MIN_IMAGES of them, or missing MNIST files.
-    """
-    prefix = f"{source}: " if source else ""
-    if np.ndim(images) == 0:
-        raise UsageError(f"{prefix}a single value, not an array of images")
-    images = images[:num]
-    if len(images) < MIN_IMAGES:
-        raise UsageError(f"{prefix}{len(images)} images; at least "
-                         f"{MIN_IMAGES} are needed")
-    try:
-        return metrics.evaluate_images(images, data_dir=data_dir)
-    except ValueError as e:
-        raise UsageError(f"{prefix}{e}") from None
-
-
 def format_table(results, floor=None):
     """A readable table of ``results`` (and ``floor``, a dict of the same
     keys, as a second column), one metric a line, then the digit counts."""
@@ -97,7 +68,8 @@ def format_table(results, floor=None):
         title += f" (real floor: {floor['num_images']} training images)"
         head += f"{'real floor':>12}"
     lines = [title, head]
-    for key, label, fmt in _ROWS:
+    for key in FIGURES:
+        label, fmt = _ROWS[key]
         line = f"{label:24}{fmt.format(results[key]):>12}"
         if floor is not None:
             line += f"{fmt.format(floor[key]):>12}"
@@ -143,11 +115,10 @@ def images_to_evaluate(args):
     """(images, source, default JSON path) for the flags given."""
     if args.images:
         return load_images(args.images), f"--images {args.images}", None
-    from . import generate, sampling
-    prefix = sampling.find_checkpoint(args.output, args.checkpoint)
+    prefix = checkpoints.find(args.output, args.checkpoint)
     print(f"generating {args.num} images from {prefix}", file=sys.stderr)
-    images = generate.generate(prefix, args.num, args.seed,
-                               average=not args.raw_weights)
+    images = sampling.generate_from_checkpoint(prefix, args.num, args.seed,
+                                               average=not args.raw_weights)
     if args.raw_weights:
         return images, f"checkpoint {prefix} (raw weights)", prefix + ".raw.eval.json"
     return images, f"checkpoint {prefix}", prefix + ".eval.json"
@@ -163,8 +134,9 @@ def main(argv=None):
                 os.path.dirname(os.path.abspath(args.json))):
             raise UsageError(f"--json {args.json}: its folder does not exist")
         images, source, json_path = images_to_evaluate(args)
-        results = evaluate_array(images, args.data_dir, args.num, source=source)
-        floor = metrics.real_floor(args.data_dir) if args.floor else None
+        results = evaluation.evaluate_array(images, args.data_dir, args.num,
+                                            source=source)
+        floor = evaluation.real_floor(args.data_dir) if args.floor else None
     except UsageError as e:
         exit_with(e, PROG)
     print(format_table(results, floor))

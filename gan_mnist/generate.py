@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from . import sampling
+from . import checkpoints, sampling
 from .config import DEFAULTS
 from .errors import ArgumentParser, UsageError, exit_with
 from .fileio import write_bytes
@@ -56,22 +56,6 @@ def grid_shape(n, cols=None):
     return math.ceil(n / cols), cols
 
 
-def generate(prefix, num, seed, interpolate=False, steps=8, average=True):
-    """(num, 784) images in (-1, 1) from checkpoint ``prefix``; with
-    ``interpolate``, ceil(num / steps) rows of ``steps`` images each.
-    ``average=False``: G's own weights, not their average (--g-average)."""
-    gen = sampling.Generator(prefix, average)
-    try:
-        if interpolate:
-            rows = math.ceil(num / steps)
-            z = sampling.interpolation_noise(rows, steps, gen.hp.z_size, seed)
-        else:
-            z = sampling.noise(num, gen.hp.z_size, seed)
-        return gen(z)
-    finally:
-        gen.close()
-
-
 def write(path, images, cols=None):
     """Write (n, 784) images in [-1, 1] to ``path`` as a grid or an .npz."""
     from . import grid
@@ -86,8 +70,9 @@ def write(path, images, cols=None):
 def main(argv=None):
     try:
         args = parse_args(argv)
-        prefix = sampling.find_checkpoint(args.output, args.checkpoint)
-        images = generate(prefix, args.num, args.seed, args.interpolate, args.steps)
+        prefix = checkpoints.find(args.output, args.checkpoint)
+        images = sampling.generate_from_checkpoint(
+            prefix, args.num, args.seed, args.interpolate, args.steps)
         write(args.out, images, args.steps if args.interpolate else None)
     except UsageError as e:
         exit_with(e, PROG)

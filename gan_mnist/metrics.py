@@ -18,12 +18,9 @@ penultimate features and its 10 class probabilities.
   recall       share of the test images that fall on the images' manifold:
                coverage of the variety of real digits.
 
-``evaluate_images`` gives them all against the MNIST test set;
-``real_floor`` gives the same figures for real training images, the best a
-generator can be expected to reach with that many images.
-
-Only the functions that start from images import the classifier (and so
-TensorFlow), inside them: the rest of the module needs numpy alone.
+``figures`` gives them all from the classifier's outputs; ``evaluation``
+runs the classifier on images and compares them with the MNIST test set.
+This module needs numpy alone.
 """
 
 import collections
@@ -32,10 +29,11 @@ import os
 import numpy as np
 
 NUM_CLASSES = 10
+# The evaluation figures, in the order every table and plot shows them.
+FIGURES = ("fid", "mnist_score", "class_kl", "precision", "recall")
 K_NEAREST = 3        # the k of the k-NN manifolds (the paper's default)
 CHUNK = 500          # rows per block of pairwise distances: 500 x 10000
                      # float64 distances take 40 MB
-FLOOR_SIZE = 10000   # real training images behind the real-data floor
 _EPS = 1e-12         # keeps log() finite where a probability is 0
 
 
@@ -175,28 +173,14 @@ def make_reference(features, k=K_NEAREST):
     return Reference(features, mean, cov, knn_radii(features, k), k)
 
 
-_test_references = {}  # absolute data_dir -> Reference, computed once per process
-
-
-def mnist_test_reference(data_dir):
-    """The ``Reference`` of the 10000 MNIST test images in ``data_dir``.
-
-    Computed on first use for each folder and kept for the process.
-    Raises DataError (a UsageError) when the test files are missing.
-    """
-    from .classifier import features_and_probs
-    from .data import load_mnist
-    key = os.path.abspath(data_dir)
-    if key not in _test_references:
-        images, _ = load_mnist(data_dir, "test")
-        feats, _ = features_and_probs(images)
-        _test_references[key] = make_reference(feats)
-    return _test_references[key]
-
-
 def figures(feats, probs, ref):
     """All figures of images with features (N, 128) and class probabilities
-    (N, 10) against a ``Reference``; see ``evaluate_images`` for the dict."""
+    (N, 10) against a ``Reference``.
+
+    Returns a dict: fid (float >= 0), mnist_score (1..10), class_kl
+    (0..log 10), precision and recall (0..1), class_histogram (10 ints) and
+    num_images.
+    """
     hist = class_histogram(probs)
     precision, recall = precision_recall(ref.features, feats, ref.k,
                                          real_radii=ref.radii)
@@ -209,39 +193,3 @@ def figures(feats, probs, ref):
         "class_histogram": [int(c) for c in hist],
         "num_images": int(len(feats)),
     }
-
-
-def evaluate_images(images, real_features_cache=None, data_dir="MNIST_data"):
-    """Measure images against the MNIST test set.
-
-    Args:
-      images: uint8 (N, 28, 28) or (N, 784) in 0..255, or floats in [-1, 1]
-        of those shapes; N > K_NEAREST.
-      real_features_cache: a ``Reference`` to compare with; None uses
-        ``mnist_test_reference(data_dir)`` (computed once per process).
-      data_dir: folder with the MNIST files, when no Reference is given.
-    The stored classifier weights are used; a given Reference must come
-    from them too.
-    Returns:
-      dict: fid (float >= 0), mnist_score (1..10), class_kl (0..log 10),
-      precision and recall (0..1), class_histogram (10 ints) and num_images.
-    Raises ValueError on images of a wrong shape, dtype or range, or too few.
-    """
-    from .classifier import features_and_probs
-    # The images first: bad ones fail before the test set is processed.
-    feats, probs = features_and_probs(images)
-    ref = real_features_cache
-    if ref is None:
-        ref = mnist_test_reference(data_dir)
-    return figures(feats, probs, ref)
-
-
-def real_floor(data_dir="MNIST_data", num=FLOOR_SIZE, real_features_cache=None):
-    """The figures of the first ``num`` MNIST training images (file order)
-    against the test set: what real data scores, for scale.
-
-    Same dict as ``evaluate_images``; ``real_features_cache`` as there.
-    """
-    from .data import load_mnist
-    images, _ = load_mnist(data_dir, "train", limit=num)
-    return evaluate_images(images, real_features_cache, data_dir)

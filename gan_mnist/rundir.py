@@ -48,32 +48,6 @@ def foreign_entries(folder):
                   and not (n == LOGS_DIR and _is_logs_dir(os.path.join(folder, n))))
 
 
-def checkpoints(folder):
-    """Complete checkpoints in ``folder``, oldest first: [(epochs, prefix)].
-
-    A checkpoint counts when its index and data files exist; TensorFlow
-    writes the index last, by rename, so a checkpoint cut off by kill -9
-    has no index and is passed over.
-    """
-    found = []
-    for name in os.listdir(folder):
-        m = re.match(r"model-(\d+)\.index$", name)
-        if m:
-            prefix = os.path.join(folder, name[: -len(".index")])
-            if any(n.startswith(os.path.basename(prefix) + ".data-")
-                   for n in os.listdir(folder)):
-                found.append((int(m.group(1)), prefix))
-    return sorted(found)
-
-
-def latest_checkpoint(folder):
-    """Prefix of the newest complete checkpoint in ``folder``, or None."""
-    if not os.path.isdir(folder):
-        return None
-    found = checkpoints(folder)
-    return found[-1][1] if found else None
-
-
 def check_writable(folder, flag="--output"):
     """Raise UsageError unless ``folder`` is, or can become, a writable folder."""
     if os.path.exists(folder) and not os.path.isdir(folder):

@@ -32,8 +32,9 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from gan_mnist import config, rundir  # noqa: E402
+from gan_mnist import checkpoints, config, rundir  # noqa: E402
 from gan_mnist.fileio import atomic_path, write_text  # noqa: E402
+from gan_mnist.metrics import FIGURES  # noqa: E402
 from gan_mnist.metrics_csv import read_rows  # noqa: E402
 
 
@@ -50,7 +51,6 @@ def _single_options(recipe):
 # name -> flags; the first is the seed's behaviour, the last the recipe.
 CONFIGS = {"seed": [], **_single_options("improved"),
            "recipe": ["--recipe", "improved"]}
-FIGURES = ("fid", "mnist_score", "class_kl", "precision", "recall")
 
 
 def train(name, flags, args):
@@ -62,7 +62,7 @@ def train(name, flags, args):
            *flags]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
-    if os.path.isdir(folder) and rundir.latest_checkpoint(folder):
+    if os.path.isdir(folder) and checkpoints.latest(folder):
         cmd.append("--restore")
     print(f"== {name}: {' '.join(cmd[3:])}", flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)

@@ -68,10 +68,10 @@ class PackageLoop:
     """The package's training iteration, exactly as train.py runs it."""
 
     def __init__(self, hp, images):
-        from gan_mnist import model, train
         from gan_mnist._tf import session
-        self.tg = model.build_train_graph(hp, len(images), seed=1)
-        self.sess = session(self.tg.graph, train.session_config())
+        from gan_mnist.train_graph import build_train_graph
+        self.tg = build_train_graph(hp._replace(seed=1), len(images))
+        self.sess = session(self.tg.graph)
         self.sess.run(self.tg.init)
         self.sess.run(self.tg.data_init, {
             self.tg.images: images,

@@ -20,10 +20,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from gan_mnist import metrics, rundir  # noqa: E402
+from gan_mnist import evaluation, rundir  # noqa: E402
+from gan_mnist.metrics import FIGURES  # noqa: E402
 from gan_mnist.metrics_csv import read_rows  # noqa: E402
 
-FIGURES = ("fid", "mnist_score", "class_kl", "precision", "recall")
 
 
 def table(rows, epochs, floor):
@@ -58,7 +58,7 @@ def main(argv=None):
     p.add_argument("--grids", help="write the grids of --epochs side by side here")
     args = p.parse_args(argv)
     rows = read_rows(os.path.join(args.output, rundir.METRICS_FILE))
-    floor = metrics.real_floor(args.data_dir)
+    floor = evaluation.real_floor(args.data_dir)
     print(table(rows, args.epochs, floor))
     if args.grids:
         grid_strip(args.output, args.epochs, args.grids)

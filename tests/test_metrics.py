@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from gan_mnist import evaluate, metrics
+from gan_mnist import evaluate, evaluation, metrics
 from gan_mnist.data import load_mnist
 
 # FID of the first 2000 training images against the test set stays below
@@ -168,7 +168,7 @@ def test_real_train_images_score_close_to_the_test_set(train_2000):
     feats, probs, _ = train_2000
     # The whole test set: its first and second halves come from different
     # writers, so a part of it alone would be a biased reference.
-    ref = metrics.mnist_test_reference(DATA_DIR)
+    ref = evaluation.mnist_test_reference(DATA_DIR)
     out = metrics.figures(feats, probs, ref)
     assert out["fid"] < REAL_FID_MAX
     assert out["mnist_score"] > 9.5
@@ -178,7 +178,7 @@ def test_real_train_images_score_close_to_the_test_set(train_2000):
 
 def test_fid_grows_when_digits_are_missing(train_2000):
     feats, _, labels = train_2000
-    ref = metrics.mnist_test_reference(DATA_DIR)
+    ref = evaluation.mnist_test_reference(DATA_DIR)
     real = metrics.fid_from_stats(*metrics.feature_stats(feats), ref.mean,
                                   ref.cov)
     no_zeros = metrics.fid_from_stats(

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from gan_mnist import model, reference
+from gan_mnist import checkpoints, model, reference, streams
+from gan_mnist.train_graph import build_train_graph
 from gan_mnist._tf import tf, v1
 
 
@@ -26,7 +27,7 @@ def _var_shapes(graph):
 
 
 def test_checkpoint_variables_are_the_seeds(tiny_hp, fake_images):
-    tg = model.build_train_graph(tiny_hp, len(fake_images), seed=1)
+    tg = build_train_graph(tiny_hp._replace(seed=1), len(fake_images))
     sg = reference.build_seed_graph(tiny_hp)
     ours, seeds = _var_shapes(tg.graph), _var_shapes(sg.graph)
     assert ours == seeds
@@ -38,7 +39,7 @@ def test_checkpoint_variables_are_the_seeds(tiny_hp, fake_images):
 
 def test_data_stay_out_of_the_meta_graph(tiny_hp):
     images = np.full((4000, 784), 7, np.uint8)
-    tg = model.build_train_graph(tiny_hp, len(images), seed=1)
+    tg = build_train_graph(tiny_hp._replace(seed=1), len(images))
     assert tg.graph.as_graph_def().ByteSize() < 400_000  # data alone: 3.1 MB
 
 
@@ -94,7 +95,7 @@ def test_losses_match_the_seed_formula_and_stay_finite():
 def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images):
     """Same weights, data, noise and dropout masks: same losses and weights."""
     B = tiny_hp.batch_size
-    tg = model.build_train_graph(tiny_hp, len(fake_images), seed=11)
+    tg = build_train_graph(tiny_hp._replace(seed=11), len(fake_images))
     sess = _session(tg, fake_images)
     start = sess.run(tg.g_params + tg.d_params)
     t = tg.tensors
@@ -142,8 +143,8 @@ def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images):
 def test_dropout_keeps_units_independently_with_the_keep_probability(tiny_hp):
     hp = tiny_hp._replace(keep_prob=0.7, h2_size=512, h1_size=7)
     with tf.Graph().as_default():
-        a1, b1 = model.dropout_masks(2000, hp, 3, model.STREAM_D_DROP, tf.constant(5, tf.int64))
-        a2, _ = model.dropout_masks(2000, hp, 3, model.STREAM_D_DROP, tf.constant(6, tf.int64))
+        a1, b1 = model.dropout_masks(2000, hp, 3, streams.D_DROP, tf.constant(5, tf.int64))
+        a2, _ = model.dropout_masks(2000, hp, 3, streams.D_DROP, tf.constant(6, tf.int64))
         with v1.Session() as s:
             a1, b1, a2 = s.run([a1, b1, a2])
     assert a1.shape == (2000, 512) and b1.shape == (2000, 7)  # odd widths too
@@ -188,7 +189,7 @@ def test_glorot_init_and_leaky_discriminator(tiny_hp):
 
 
 def test_beta1_reaches_the_shared_adam(tiny_hp, fake_images):
-    tg = model.build_train_graph(tiny_hp._replace(beta1=0.5), len(fake_images), seed=1)
+    tg = build_train_graph(tiny_hp._replace(beta1=0.5, seed=1), len(fake_images))
     sess = _session(tg, fake_images)
     sess.run(tg.train_op, {tg.iteration: 0})
     assert _read_vars(sess, tg.graph, ["beta1_power"])["beta1_power"] == pytest.approx(0.5 ** 3)
@@ -196,10 +197,10 @@ def test_beta1_reaches_the_shared_adam(tiny_hp, fake_images):
 
 def test_g_average_tracks_the_weights_and_feeds_the_samples(tiny_hp, fake_images):
     decay = 0.75
-    tg = model.build_train_graph(tiny_hp._replace(g_average=decay),
-                                 len(fake_images), seed=1)
+    tg = build_train_graph(tiny_hp._replace(g_average=decay, seed=1),
+                           len(fake_images))
     names = [p.op.name for p in tg.g_params]
-    assert [s.op.name for s in tg.g_average] == [n + model.AVERAGE_SUFFIX for n in names]
+    assert [s.op.name for s in tg.g_average] == [n + checkpoints.AVERAGE_SUFFIX for n in names]
     trainable = {v.op.name for v in tg.graph.get_collection(
         v1.GraphKeys.TRAINABLE_VARIABLES)}
     assert not trainable & {s.op.name for s in tg.g_average}
@@ -220,6 +221,6 @@ def test_g_average_tracks_the_weights_and_feeds_the_samples(tiny_hp, fake_images
     np.testing.assert_allclose(sess.run(tg.x_sample, {tg.z_sample: z}), want,
                                rtol=1e-4, atol=1e-5)
     # without the option the graph holds the seed's variables only
-    plain = model.build_train_graph(tiny_hp, len(fake_images), seed=1)
+    plain = build_train_graph(tiny_hp._replace(seed=1), len(fake_images))
     assert plain.g_average == [] and not any(
-        model.AVERAGE_SUFFIX in n for n in _var_shapes(plain.graph))
+        checkpoints.AVERAGE_SUFFIX in n for n in _var_shapes(plain.graph))

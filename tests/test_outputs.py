@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from skimage.io import imread
 
-from gan_mnist import evaluate, generate, sampling, train, views
+from gan_mnist import evaluate, generate, pictures, sampling, train, views
+from gan_mnist.metrics import FIGURES
 from gan_mnist._tf import tf
 from gan_mnist.metrics_csv import read_rows
 
@@ -26,7 +27,7 @@ def tiny_run(tmp_path_factory):
 def test_eval_every_adds_figures_to_metrics_csv(tiny_run):
     rows = read_rows(tiny_run / "metrics.csv")
     assert "fid" not in rows[0]
-    for key in evaluate.FIGURES:
+    for key in FIGURES:
         assert np.isfinite(rows[1][key]), key
     assert rows[1]["fid"] > 0 and 1 <= rows[1]["mnist_score"] <= 10
 
@@ -59,7 +60,7 @@ def test_views_command_rebuilds_the_pictures(tiny_run, capsys):
 def test_gif_frames_are_spaced_and_end_with_the_newest(tmp_path):
     for e in range(250):
         (tmp_path / f"sample{e}.jpg").write_bytes(b"")
-    frames = views.sample_frames(str(tmp_path), max_frames=100)
+    frames = pictures.sample_frames(str(tmp_path), max_frames=100)
     assert len(frames) == 100
     assert frames[0].endswith("sample0.jpg") and frames[-1].endswith("sample249.jpg")
 
@@ -123,7 +124,7 @@ def test_evaluate_a_checkpoint_writes_json_beside_it(tiny_run, capsys):
     out = capsys.readouterr().out
     assert "FID" in out and "real floor" in out
     figures = json.loads((tiny_run / "model-2.eval.json").read_text())
-    assert set(evaluate.FIGURES) | {"class_histogram", "floor"} <= set(figures)
+    assert set(FIGURES) | {"class_histogram", "floor"} <= set(figures)
     assert figures["num_images"] == 300 == sum(figures["class_histogram"])
     # the floor: real training images score near 10 and sit close to the test set
     assert figures["floor"]["mnist_score"] > 9.5
