@@ -43,17 +43,24 @@ def test_data_stay_out_of_the_meta_graph(tiny_hp):
     assert tg.graph.as_graph_def().ByteSize() < 400_000  # data alone: 3.1 MB
 
 
-def test_generator_shapes_and_range(tiny_hp):
+def test_generator_and_discriminator_compute_the_seeds_layers(tiny_hp):
+    """G and D (without dropout) against the same layers written in numpy."""
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((5, tiny_hp.z_size)).astype(np.float32) * 3
     with tf.Graph().as_default():
         g, d = model.make_params(tiny_hp, seed=5)
-        z = tf.random.normal([5, tiny_hp.z_size], stddev=30.0)
-        x = model.generator(z, g)
+        x = model.generator(tf.constant(z), g)
         logits = model.discriminator(x, d)
         with v1.Session() as s:
             s.run(v1.global_variables_initializer())
-            xv, lv = s.run([x, logits])
+            xv, lv, gw, dw = s.run([x, logits, g, d])
+    relu = lambda a: np.maximum(a, 0)  # noqa: E731
+    h = relu(relu(z @ gw[0] + gw[1]) @ gw[2] + gw[3])
+    want_x = np.tanh(h @ gw[4] + gw[5])
     assert xv.shape == (5, 784) and lv.shape == (5, 1)
-    assert np.all(np.abs(xv) <= 1.0)
+    np.testing.assert_allclose(xv, want_x, rtol=1e-5, atol=1e-6)
+    h = relu(relu(want_x @ dw[0] + dw[1]) @ dw[2] + dw[3])
+    np.testing.assert_allclose(lv, h @ dw[4] + dw[5], rtol=1e-4, atol=1e-5)
 
 
 def test_initial_weights_follow_the_seed(tiny_hp):
@@ -224,3 +231,19 @@ def test_g_average_tracks_the_weights_and_feeds_the_samples(tiny_hp, fake_images
     plain = build_train_graph(tiny_hp._replace(seed=1), len(fake_images))
     assert plain.g_average == [] and not any(
         checkpoints.AVERAGE_SUFFIX in n for n in _var_shapes(plain.graph))
+
+
+def test_the_meta_graph_carries_the_tutorials_tensor_names(tiny_hp, fake_images, tmp_path):
+    """A reader of the tutorial finds z_prior, x_generated and x_data in the
+    saved .meta graph and can sample from it without this package."""
+    tg = build_train_graph(tiny_hp._replace(seed=1), len(fake_images))
+    sess = _session(tg, fake_images)
+    with tg.graph.as_default():
+        prefix = tg.saver.save(sess, str(tmp_path / "model"), global_step=1)
+    z = np.random.default_rng(0).standard_normal((3, tiny_hp.z_size)).astype(np.float32)
+    want = sess.run(tg.x_sample, {tg.z_sample: z})
+    with tf.Graph().as_default() as g, v1.Session(graph=g) as s:
+        v1.train.import_meta_graph(prefix + ".meta").restore(s, prefix)
+        assert g.get_tensor_by_name("x_data:0").shape.as_list() == [8, 784]
+        got = s.run("x_generated:0", {"z_prior:0": z})
+    np.testing.assert_array_equal(got, want)

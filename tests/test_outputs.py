@@ -3,6 +3,7 @@
 import glob
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -22,6 +23,13 @@ def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
     run(small_hp(folder, eval_every=2, eval_num=200))
     return folder
+
+
+@pytest.fixture
+def run_copy(tiny_run, tmp_path):
+    """A copy of ``tiny_run`` for a test that writes into its run folder, so
+    that no test changes what the others read."""
+    return shutil.copytree(tiny_run, tmp_path / "run")
 
 
 def test_eval_every_adds_figures_to_metrics_csv(tiny_run):
@@ -46,14 +54,14 @@ def test_views_follow_the_run(tiny_run):
     assert tags["samples (fixed noise)"] == [0, 1]
 
 
-def test_views_command_rebuilds_the_pictures(tiny_run, capsys):
-    os.remove(tiny_run / "losses.png")
-    os.remove(tiny_run / "progress.gif")
-    views.main(["--output", str(tiny_run)])
-    assert os.path.exists(tiny_run / "losses.png")
-    assert os.path.exists(tiny_run / "progress.gif")
+def test_views_command_rebuilds_the_pictures(run_copy, capsys):
+    os.remove(run_copy / "losses.png")
+    os.remove(run_copy / "progress.gif")
+    views.main(["--output", str(run_copy)])
+    assert os.path.exists(run_copy / "losses.png")
+    assert os.path.exists(run_copy / "progress.gif")
     with pytest.raises(SystemExit) as e:
-        views.main(["--output", str(tiny_run / "nowhere")])
+        views.main(["--output", str(run_copy / "nowhere")])
     assert e.value.code == 2
 
 
@@ -117,13 +125,13 @@ def test_generate_bad_input(capsys, args, words):
     assert e.value.code == 2 and words in err and err.count("\n") == 1
 
 
-def test_evaluate_a_checkpoint_writes_json_beside_it(tiny_run, capsys):
-    status = evaluate.main(["--output", str(tiny_run), "--num", "300",
+def test_evaluate_a_checkpoint_writes_json_beside_it(run_copy, capsys):
+    status = evaluate.main(["--output", str(run_copy), "--num", "300",
                             "--data-dir", DATA])
     assert status == 0
     out = capsys.readouterr().out
     assert "FID" in out and "real floor" in out
-    figures = json.loads((tiny_run / "model-2.eval.json").read_text())
+    figures = json.loads((run_copy / "model-2.eval.json").read_text())
     assert set(FIGURES) | {"class_histogram", "floor"} <= set(figures)
     assert figures["num_images"] == 300 == sum(figures["class_histogram"])
     # the floor: real training images score near 10 and sit close to the test set
@@ -131,16 +139,15 @@ def test_evaluate_a_checkpoint_writes_json_beside_it(tiny_run, capsys):
     assert figures["floor"]["fid"] < figures["fid"]
 
 
-def test_evaluation_files_count_as_the_runs(tiny_run):
+def test_evaluation_files_count_as_the_runs(run_copy):
     from gan_mnist import rundir
     assert rundir.is_run_file("model-2.eval.json")
     assert rundir.is_run_file("model-2.raw.eval.json")
     assert not rundir.is_run_file("model-2.notes.eval.json")
     assert rundir.is_run_file("losses.png") and rundir.is_run_file("progress.gif")
-    assert rundir.foreign_entries(str(tiny_run)) == []
-    os.makedirs(tiny_run / "logs" / "mine", exist_ok=True)
-    assert rundir.foreign_entries(str(tiny_run)) == ["logs"]
-    os.rmdir(tiny_run / "logs" / "mine")
+    assert rundir.foreign_entries(str(run_copy)) == []
+    os.makedirs(run_copy / "logs" / "mine")
+    assert rundir.foreign_entries(str(run_copy)) == ["logs"]
 
 
 def test_help_of_every_command(capsys):

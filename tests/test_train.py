@@ -2,6 +2,7 @@
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,10 +13,11 @@ import pytest
 from skimage.io import imread
 
 from gan_mnist import (checkpoints, config, grid, preflight, reference, rundir,
-                       streams, train, training)
+                       sampling, streams, train, training)
 from gan_mnist.interrupt import Stopped
 from gan_mnist.train_graph import build_train_graph
 from gan_mnist._tf import tf, v1
+from gan_mnist.data import load_mnist
 from gan_mnist.errors import UsageError
 from gan_mnist.metrics_csv import read_rows
 
@@ -93,14 +95,62 @@ def test_command_end_to_end_with_the_seeds_sizes(tmp_path):
     assert tf.train.load_checkpoint(str(out / "model-2")).get_tensor("global_step") == 2
 
 
-def test_help_lists_every_flag_with_its_default():
-    r = cli("--help")
-    assert r.returncode == 0
+def _help(capsys):
+    with pytest.raises(SystemExit) as e:
+        train.main(["--help"])
+    assert e.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_lists_every_flag_with_its_default(capsys):
+    out = _help(capsys)
     for flag in ("--max-epoch", "--batch-size", "--h1-size", "--h2-size",
                  "--z-size", "--learning-rate", "--keep-prob", "--data-dir",
                  "--output", "--seed", "--restore", "--shuffle"):
-        assert flag in r.stdout
-    assert "(default: 500)" in r.stdout and "(default: 0.7)" in r.stdout
+        assert flag in out
+    assert "(default: 500)" in out and "(default: 0.7)" in out
+
+
+def test_the_tutorials_defaults_are_pinned():
+    """The seed script's values, written out here rather than read from the
+    code under test."""
+    hp = config.HParams()
+    assert (hp.max_epoch, hp.batch_size, hp.h1_size, hp.h2_size, hp.z_size,
+            hp.learning_rate, hp.keep_prob) == (500, 256, 256, 512, 128, 1e-4, 0.7)
+    assert (hp.data_dir, hp.output, hp.seed, hp.limit) == ("MNIST_data", "output",
+                                                           None, None)
+    # every option beyond the seed is off
+    assert (hp.shuffle, hp.beta1, hp.label_smoothing, hp.init, hp.leaky_relu,
+            hp.g_average, hp.eval_every) == (False, 0.9, 0.0, "truncated_normal",
+                                             0.0, 0.0, 0)
+    assert config.GRID_SIZE == (8, 8) and config.GRID_PAD == 5
+    tg = build_train_graph(hp._replace(seed=1), 300)
+    shapes = {v.op.name: v.shape.as_list() for v in tg.g_params + tg.d_params}
+    assert shapes == {
+        "g_w1": [128, 256], "g_b1": [256], "g_w2": [256, 512], "g_b2": [512],
+        "g_w3": [512, 784], "g_b3": [784], "d_w1": [784, 512], "d_b1": [512],
+        "d_w2": [512, 256], "d_b2": [256], "d_w3": [256, 1], "d_b3": [1]}
+    assert tg.iters_per_epoch == 1  # 300 // 256; 60000 // 256 = 234
+
+
+def test_the_default_command_trains_the_whole_set_with_a_drawn_seed(tmp_path):
+    """``python -m gan_mnist.train`` as the README gives it, for one epoch:
+    the 60000 images at batch 256 (234 steps, 96 images left over), the
+    default folder, a seed drawn, printed and saved."""
+    os.symlink(DATA, tmp_path / "MNIST_data")
+    r = cli("--max-epoch", "1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "output"
+    hp = config.load(str(out))
+    assert hp._replace(seed=None) == config.HParams(max_epoch=1)
+    assert f"seed {hp.seed} (drawn; --seed {hp.seed} repeats this run)" in r.stdout
+    assert {"sample0.jpg", "random_sample0.jpg", "model-1.index",
+            "model-1.meta", "metrics.csv", "fixed_noise.npy"} <= set(os.listdir(out))
+    ckpt = checkpoint_values(out / "model-1")
+    assert ckpt["g_w3"].shape == (512, 784) and ckpt["global_step"] == 1
+    # Both updates of each of the 234 steps advanced Adam's shared powers.
+    assert ckpt["beta2_power"] == pytest.approx(0.999 ** (1 + 2 * 234), rel=1e-5)
+    assert [r["epoch"] for r in read_rows(out / "metrics.csv")] == [0]
 
 
 # --------------------------------------------------------------- resume ---
@@ -117,6 +167,90 @@ def test_resume_is_bit_identical(tmp_path, options):
     # the fixed noise, and so the sample grids, carry over
     assert np.array_equal(np.load(tmp_path / "a" / "fixed_noise.npy"),
                           np.load(tmp_path / "b" / "fixed_noise.npy"))
+
+
+class _RecordingSession(v1.Session):
+    """A Session that, with every training step it runs, also fetches the
+    real batch that the step trained on (the graph's ``x_data``)."""
+
+    def __init__(self, graph, config=None):
+        super().__init__(graph=graph, config=config)
+        self.batches = []
+        self.x_data = graph.get_tensor_by_name("x_data:0")
+        self.iteration = graph.get_tensor_by_name("iteration:0")
+
+    def run(self, fetches, feed_dict=None, *args, **kwargs):
+        if feed_dict and self.iteration in feed_dict:
+            out, x = super().run([fetches, self.x_data], feed_dict)
+            self.batches.append(x)
+            return out
+        return super().run(fetches, feed_dict, *args, **kwargs)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_step_k_of_an_epoch_trains_on_rows_k_of_the_epochs_order(
+        tmp_path, monkeypatch, shuffle):
+    """100 images at batch 16: 6 steps an epoch, 4 images left over. Step k
+    of epoch e trains on images[order_e[16k:16(k+1)]], where order_e is file
+    order, or with --shuffle numpy's permutation from [seed, 8, e]."""
+    n, b, epochs = 100, 16, 3
+    recorders = []
+
+    def recording_session(graph, config=None):
+        recorders.append(_RecordingSession(graph, config))
+        return recorders[-1]
+
+    monkeypatch.setattr(training, "session", recording_session)
+    hp = small_hp(tmp_path, limit=n, batch_size=b, shuffle=shuffle, max_epoch=epochs)
+    run(hp)
+    images = load_mnist(DATA, "train", n)[0].reshape(n, 784)
+    want = []
+    for e in range(epochs):
+        order = (np.random.default_rng([hp.seed, 8, e]).permutation(n) if shuffle
+                 else np.arange(n))
+        for k in range(n // b):
+            rows = images[order[k * b:(k + 1) * b]]
+            want.append((rows / 255.0 * 2.0 - 1.0).astype(np.float32))
+    got = recorders[0].batches
+    assert len(got) == len(want) == epochs * 6
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert np.array_equal(g, w), f"epoch {i // 6} step {i % 6}"
+
+
+def test_the_saver_keeps_the_newest_five_across_a_resume(tmp_path):
+    run(small_hp(tmp_path, max_epoch=4))
+    run(small_hp(tmp_path, max_epoch=7), restore=True)
+    assert [e for e, _ in checkpoints.complete(str(tmp_path))] == [3, 4, 5, 6, 7]
+
+
+def test_a_checkpoint_written_before_the_split_restores_and_trains_on(tmp_path):
+    """tests/data/run-0.1.0: epoch 1 of a tiny --recipe improved run, written
+    by version 0.1.0 (before train.py was split), G's average included."""
+    old = tmp_path / "old"
+    shutil.copytree(os.path.join(ROOT, "tests", "data", "run-0.1.0"), old)
+    stored = checkpoint_values(old / "model-1")
+    hp = train.resolve({"output": str(old), "data_dir": DATA, "max_epoch": 2},
+                       restore=True)
+    assert (hp.seed, hp.batch_size, hp.h1_size, hp.g_average) == (5, 16, 8, 0.999)
+    gen = sampling.Generator.from_checkpoint(str(old / "model-1"))
+    assert gen.averaged and gen.hp.h2_size == 6
+    z = np.ones((2, 4), np.float32)
+    w = [stored[n + checkpoints.AVERAGE_SUFFIX] for n in checkpoints.G_NAMES]
+    h = np.maximum(np.maximum(z @ w[0] + w[1], 0) @ w[2] + w[3], 0)
+    np.testing.assert_allclose(gen(z), np.tanh(h @ w[4] + w[5]), atol=1e-6)
+    gen.close()
+    assert "restored" in run(hp, restore=True)
+    run(hp._replace(output=str(tmp_path / "new")))
+    a = checkpoint_values(old / "model-2")
+    b = checkpoint_values(tmp_path / "new" / "model-2")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        if name.endswith(checkpoints.AVERAGE_SUFFIX):
+            # 0.1.0 formed 1 - decay in float64; TensorFlow's average forms
+            # it in float32: the averages differ in their last bits only.
+            np.testing.assert_allclose(a[name], b[name], rtol=0, atol=1e-6)
+        else:
+            assert np.array_equal(a[name], b[name]), name
 
 
 def test_seed_changes_the_run_and_shuffle_changes_the_order(tmp_path):
@@ -252,12 +386,16 @@ def test_signal_stops_cleanly_with_a_resume_hint(tmp_path, sig):
     assert [r["epoch"] for r in rows] == list(range(done))
 
 
-def test_kill_9_at_any_moment_resumes_exactly(tmp_path):
+@pytest.mark.parametrize("moment", [11, 12])
+def test_kill_9_at_any_moment_resumes_exactly(tmp_path, moment):
     """kill -9 during training (and its file writes), then --restore: the run
-    ends where an uninterrupted run ends, bit for bit."""
+    ends where an uninterrupted run ends, bit for bit. The moment of the kill
+    is drawn from a seed, so a failure can be repeated."""
+    delay = np.random.default_rng(moment).uniform(0, 0.3)
+    when = f"kill -9 {delay:.3f} s after model-2.index appeared (seed {moment})"
     proc = _start(tmp_path / "killed")
     _wait_for(tmp_path / "killed" / "model-2.index", proc)
-    time.sleep(np.random.default_rng().uniform(0, 0.3))
+    time.sleep(delay)
     proc.kill()
     proc.wait()
     done = checkpoints.complete(str(tmp_path / "killed"))[-1][0]
@@ -266,14 +404,16 @@ def test_kill_9_at_any_moment_resumes_exactly(tmp_path):
                        restore=True)
     run(hp, restore=True)
     run(hp._replace(output=str(tmp_path / "whole")))
-    assert_same_checkpoints(tmp_path / "killed" / f"model-{target}",
-                            tmp_path / "whole" / f"model-{target}")
+    va = checkpoint_values(tmp_path / "killed" / f"model-{target}")
+    vb = checkpoint_values(tmp_path / "whole" / f"model-{target}")
+    assert sorted(va) == sorted(vb), when
+    for name in va:
+        assert np.array_equal(va[name], vb[name]), f"{name} differs; {when}"
     rows = read_rows(tmp_path / "killed" / "metrics.csv")
-    assert [r["epoch"] for r in rows] == list(range(target))
+    assert [r["epoch"] for r in rows] == list(range(target)), when
 
 
 def test_g_average_can_start_on_a_run_trained_without_it(tmp_path):
-    from gan_mnist import sampling
     run(small_hp(tmp_path, max_epoch=1))
     log = run(small_hp(tmp_path, g_average=0.9), restore=True)
     assert "no average of G's weights" in log
@@ -341,13 +481,11 @@ def test_recipe_is_kept_on_restore_without_the_flag(tmp_path):
     assert config.load(tmp_path).init == config.RECIPES["improved"]["init"]
 
 
-def test_help_says_exactly_which_flags_the_recipe_sets():
-    r = cli("--help")
-    text = " ".join(r.stdout.split())
-    flags = config.recipe_flags("improved")
-    assert flags in text
-    for field in config.RECIPES["improved"]:
-        assert "--" + field.replace("_", "-") in flags
+def test_help_says_exactly_which_flags_the_recipe_sets(capsys):
+    text = " ".join(_help(capsys).split())
+    assert ("'improved' is --learning-rate 0.0002 --batch-size 32 --beta1 0.5 "
+            "--shuffle --label-smoothing 0.1 --init glorot --leaky-relu 0.2 "
+            "--g-average 0.999;") in text
 
 
 # ------------------------------------------------------------- bad input ---
@@ -375,11 +513,12 @@ def test_bad_flags_give_one_line_and_status_2(tmp_path, capsys, args, words):
     assert not os.path.exists(tmp_path / "o" / "config.json")
 
 
-def test_output_that_is_a_file_is_refused(tmp_path):
+def test_output_that_is_a_file_is_refused(tmp_path, capsys):
     f = tmp_path / "file"
     f.write_text("keep me")
     for out in (f, f / "sub"):
-        r = cli("--output", str(out), "--max-epoch", "1")
-        assert r.returncode == 2 and "is a file" in r.stderr
-        assert r.stderr.count("\n") == 1
+        with pytest.raises(SystemExit) as e:
+            train.main(["--output", str(out), "--max-epoch", "1"])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and "is a file" in err and err.count("\n") == 1
     assert f.read_text() == "keep me"
