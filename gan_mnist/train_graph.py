@@ -38,16 +38,21 @@ TrainGraph = collections.namedtuple("TrainGraph", [
     "graph",           # the tf.Graph holding all below
     "num_train",       # int: N, images in the training set
     "iters_per_epoch",  # int: N // B steps make an epoch
+    "steps_per_run",   # int: K, the steps that one run of train_steps makes
     "images",          # placeholder (N, 784) uint8: feeds the data variable once
     "data_init",       # op: loads ``images`` into the data variable
     "order",           # placeholder (N,) int32: the epoch's row order
     "set_order",       # op: stores ``order`` for the epoch
-    "iteration",       # placeholder int64 scalar: global iteration
-    "train_op",        # op: one D update, then one G update (then the average)
+    "iteration",       # placeholder int64 scalar: global iteration (of the
+                       # first step, for train_steps)
+    "train_op",        # op: one step: a D update, then a G update (then the
+                       # average)
     "d_loss",          # scalar: mean per-pair D loss of the D update
     "g_loss",          # scalar: mean G loss of the G update
     "d_real",          # scalar: mean D(x) in the D update
     "d_fake",          # scalar: mean D(G(z)) in the D update
+    "train_steps",     # op: K steps, iterations ``iteration`` ... + K - 1
+    "step_losses",     # (K, 4): d_loss, g_loss, d_real, d_fake of each
     "z_sample",        # placeholder (n, Z) float32, named z_prior as in the seed
     "x_sample",        # (n, 784) in (-1, 1): G(z_sample), named x_generated
     "global_step",     # int32 variable: epochs done
@@ -61,7 +66,9 @@ TrainGraph = collections.namedtuple("TrainGraph", [
     "g_average",       # shadow variables averaging g_params (the samples
                        # come from them); [] when --g-average is off
     "reset_average",   # op: set the shadows to the current G weights
-    "tensors",         # dict of inner tensors for tests: x_real, z, d_masks, g_masks
+    "tensors",         # dict of inner tensors for tests: x_real, z, d_masks,
+                       # g_masks of train_op's step; x_reals, the K batches
+                       # of train_steps
 ])
 
 
@@ -72,7 +79,62 @@ def global_iteration(tg, epoch, j):
     return epoch * tg.iters_per_epoch + j
 
 
-def build_train_graph(hp, num_train, max_to_keep=5):
+def _step(hp, x_real, iteration, g_params, d_params, optimizer, ema, after):
+    """One training step's ops: the D update, then the G update, then the
+    average; ``after`` (ops) must finish before it reads the variables.
+
+    Returns a dict: ``done`` (op ending the step), ``weights_written``
+    (op after which the next step may read the weights: G's update),
+    ``average_done`` (op after which G's weights may be written again: the
+    average has read them), ``losses`` (4,), and the inner tensors.
+    """
+    B, seed = hp.batch_size, hp.seed
+    # Noise and dropout depend on the iteration alone: drawn ahead of the
+    # step's dependencies, so they can overlap the step before.
+    z = tf.random.stateless_normal(
+        [B, hp.z_size], seed=model.stream_seed(seed, streams.Z, iteration))
+    masks = model.dropout_masks(2 * B, hp, seed, streams.D_DROP, iteration)
+    g_masks = model.dropout_masks(B, hp, seed, streams.G_DROP, iteration)
+    with tf.control_dependencies(after["weights_written"]):
+        g_now = [p.read_value() for p in g_params]
+        d_before = [p.read_value() for p in d_params]
+    x_fake = model.generator(z, g_now)
+
+    # D update: the seed's concatenated batch, sliced into real and fake.
+    logits = model.discriminator(tf.concat([x_real, x_fake], 0), d_before,
+                                 masks, hp.leaky_relu)
+    real_logits = tf.slice(logits, [0, 0], [B, -1])
+    fake_logits = tf.slice(logits, [B, 0], [-1, -1])
+    d_terms = model.d_loss_terms(real_logits, fake_logits, 1.0 - hp.label_smoothing)
+    # The seed minimises the (B, 1) loss tensor, i.e. its sum.
+    d_grads = tf.gradients(tf.reduce_sum(d_terms), d_before)
+    # Adam reads the shared beta powers as it applies: after the step before
+    # has advanced them.
+    with tf.control_dependencies(after["weights_written"]):
+        d_train = optimizer.apply_gradients(list(zip(d_grads, d_params)))
+
+    # G update, strictly after the D update (and its beta powers).
+    with tf.control_dependencies([d_train]):
+        d_now = [p.read_value() for p in d_params]
+    g_logits = model.discriminator(x_fake, d_now, g_masks, hp.leaky_relu)
+    g_terms = model.g_loss_terms(g_logits)
+    g_grads = tf.gradients(tf.reduce_sum(g_terms), g_now)
+    # G's weights change only once the step before has averaged them.
+    with tf.control_dependencies([d_train] + after["average_done"]):
+        g_train = optimizer.apply_gradients(list(zip(g_grads, g_params)))
+    average_done = []
+    if ema is not None:
+        with tf.control_dependencies([g_train]):
+            average_done = [ema.apply(g_params)]
+    losses = tf.stack([tf.reduce_mean(d_terms), tf.reduce_mean(g_terms),
+                       tf.reduce_mean(tf.sigmoid(real_logits)),
+                       tf.reduce_mean(tf.sigmoid(fake_logits))])
+    return dict(done=tf.group(g_train, *average_done),
+                weights_written=[g_train], average_done=average_done,
+                losses=losses, z=z, d_masks=masks, g_masks=g_masks)
+
+
+def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
     """Build the whole training graph in a new tf.Graph.
 
     Args:
@@ -81,6 +143,7 @@ def build_train_graph(hp, num_train, max_to_keep=5):
       num_train: N, rows of the training set that ``images`` will hold;
         N >= hp.batch_size.
       max_to_keep: checkpoints the Saver keeps (the seed's Saver: 5).
+      steps_per_run: K, the steps of ``train_steps`` (at most an epoch's).
     Returns a TrainGraph.
 
     One ``train_op`` run is one iteration of the seed's loop: the D update on
@@ -90,6 +153,10 @@ def build_train_graph(hp, num_train, max_to_keep=5):
     it reuses G(z) from the D update (G's variables have not changed) and runs
     D over the generated half alone, since the real half is sliced away from
     its loss and gets no gradient.
+
+    ``train_steps`` chains K such steps in one run call: the same ops with
+    the same numbers, bit for bit, but one call instead of K, and the next
+    step's batch, noise and dropout drawn while the last one finishes.
     """
     B, seed = hp.batch_size, hp.seed
     iters_per_epoch = num_train // B
@@ -110,45 +177,33 @@ def build_train_graph(hp, num_train, max_to_keep=5):
 
         global_step = v1.Variable(0, name="global_step", trainable=False)
         g_params, d_params = model.make_params(hp, seed)
-
-        x_real = tf.identity(
-            batch_from_data(data, order_var, iteration, B, iters_per_epoch),
-            name="x_data")
-        z = tf.random.stateless_normal(
-            [B, hp.z_size], seed=model.stream_seed(seed, streams.Z, iteration))
-        x_fake = model.generator(z, g_params)
-
-        # D update: the seed's concatenated batch, sliced into real and fake.
-        masks = model.dropout_masks(2 * B, hp, seed, streams.D_DROP, iteration)
-        logits = model.discriminator(tf.concat([x_real, x_fake], 0), d_params,
-                                     masks, hp.leaky_relu)
-        real_logits = tf.slice(logits, [0, 0], [B, -1])
-        fake_logits = tf.slice(logits, [B, 0], [-1, -1])
-        d_terms = model.d_loss_terms(real_logits, fake_logits,
-                                     1.0 - hp.label_smoothing)
         # One Adam object for both updates, as in the seed: its beta powers
         # are shared and advance twice per iteration.
         optimizer = v1.train.AdamOptimizer(hp.learning_rate, beta1=hp.beta1)
-        # The seed minimises the (B, 1) loss tensor, i.e. its sum.
-        d_train = optimizer.minimize(tf.reduce_sum(d_terms), var_list=d_params)
+        # shadow -= (1 - decay) * (shadow - weight) after every step. A
+        # shadow starts at its weight's initial value; there is no warm-up
+        # (num_updates is None).
+        ema = (v1.train.ExponentialMovingAverage(hp.g_average)
+               if hp.g_average else None)
 
-        # G update, strictly after the D update (and its beta powers).
-        with tf.control_dependencies([d_train]):
-            d_now = [p.read_value() for p in d_params]
-            g_masks = model.dropout_masks(B, hp, seed, streams.G_DROP, iteration)
-            g_logits = model.discriminator(x_fake, d_now, g_masks, hp.leaky_relu)
-            g_terms = model.g_loss_terms(g_logits)
-            g_grads = tf.gradients(tf.reduce_sum(g_terms), g_params)
-            train_op = optimizer.apply_gradients(list(zip(g_grads, g_params)))
+        def batch(it, name):
+            return tf.identity(batch_from_data(data, order_var, it, B,
+                                               iters_per_epoch), name=name)
+
+        # K steps in a chain; the first alone is one step (train_op).
+        steps_per_run = max(1, min(steps_per_run, iters_per_epoch))
+        steps, x_reals = [], []
+        prev = dict(weights_written=[], average_done=[])
+        for k in range(steps_per_run):
+            it = iteration + k
+            x_reals.append(batch(it, "x_data" if k == 0 else f"x_data_step{k}"))
+            prev = _step(hp, x_reals[-1], it, g_params, d_params, optimizer, ema, prev)
+            steps.append(prev)
+        one = steps[0]
+        train_steps = tf.group(*[s["done"] for s in steps])
 
         g_average, reset_average = [], tf.no_op()
-        if hp.g_average:
-            # shadow -= (1 - decay) * (shadow - weight) after every step. A
-            # shadow starts at its weight's initial value; there is no
-            # warm-up (num_updates is None).
-            ema = v1.train.ExponentialMovingAverage(hp.g_average)
-            with tf.control_dependencies([train_op]):
-                train_op = ema.apply(g_params)
+        if ema is not None:
             g_average = [ema.average(p) for p in g_params]
             reset_average = tf.group(*[s.assign(p) for s, p in zip(g_average, g_params)])
 
@@ -159,16 +214,17 @@ def build_train_graph(hp, num_train, max_to_keep=5):
         set_global_step = global_step.assign(epoch).op
         init = v1.global_variables_initializer()
         saver = v1.train.Saver(max_to_keep=max_to_keep)
+        d_loss, g_loss, d_real, d_fake = tf.unstack(one["losses"])
         return TrainGraph(
             graph=graph, num_train=num_train, iters_per_epoch=iters_per_epoch,
-            images=images, data_init=data_init, order=order, set_order=set_order,
-            iteration=iteration, train_op=train_op,
-            d_loss=tf.reduce_mean(d_terms), g_loss=tf.reduce_mean(g_terms),
-            d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
-            d_fake=tf.reduce_mean(tf.sigmoid(fake_logits)),
+            steps_per_run=steps_per_run, images=images, data_init=data_init,
+            order=order, set_order=set_order, iteration=iteration,
+            train_op=one["done"], d_loss=d_loss, g_loss=g_loss, d_real=d_real,
+            d_fake=d_fake, train_steps=train_steps,
+            step_losses=tf.stack([s["losses"] for s in steps]),
             z_sample=z_sample, x_sample=x_sample, global_step=global_step,
             epoch=epoch, set_global_step=set_global_step, init=init,
             saver=saver, g_params=g_params, d_params=d_params,
             g_average=g_average, reset_average=reset_average,
-            tensors={"x_real": x_real, "z": z, "d_masks": masks,
-                     "g_masks": g_masks})
+            tensors={"x_real": x_reals[0], "z": one["z"], "d_masks": one["d_masks"],
+                     "g_masks": one["g_masks"], "x_reals": x_reals})

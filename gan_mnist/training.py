@@ -112,30 +112,41 @@ def start_session(sess, tg, plan, new_average, log):
 
 def run_epoch(sess, tg, hp, epoch, stop, progress):
     """Train one epoch; returns its metrics.csv row (means over its steps,
-    seconds taken, and the evaluation figures when one is due)."""
+    seconds taken, and the evaluation figures when one is due).
+
+    Steps run ``tg.steps_per_run`` at a time, the last few of an epoch one by
+    one; a signal is noticed between two run calls.
+    """
     order = streams.epoch_order(hp.seed, hp.shuffle, epoch, tg.num_train)
     sess.run(tg.set_order, {tg.order: order})
-    fetches = [tg.train_op, tg.d_loss, tg.g_loss, tg.d_real, tg.d_fake]
     iters = tg.iters_per_epoch
     sums = np.zeros(4)
     started = time.time()
-    for j in range(iters):
+    j = 0
+    while j < iters:
         if stop.signum is not None:
             raise Stopped(
                 f"stopped by {stop.name()} in epoch {epoch} at iteration "
                 f"{j}/{iters}; {hp.output} holds {epoch} finished epochs; "
                 f"resume with: {PROG} --output {hp.output} --restore",
                 EXIT_SIGNAL[stop.signum])
-        values = sess.run(fetches, {tg.iteration: global_iteration(tg, epoch, j)})[1:]
-        if not np.all(np.isfinite(values)):
-            raise Stopped(
-                f"epoch {epoch} iteration {j}: d_loss {values[0]}, "
-                f"g_loss {values[1]}: training diverged; "
-                + (f"{hp.output}/model-{epoch}, the newest checkpoint, "
-                   "is the last good one" if epoch else "no epoch finished")
-                + "; try a lower --learning-rate", EXIT_DIVERGED)
-        sums += values
-        progress.step(epoch, j + 1, iters, started, hp.max_epoch - epoch - 1)
+        feed = {tg.iteration: global_iteration(tg, epoch, j)}
+        if j + tg.steps_per_run <= iters:
+            values = sess.run([tg.train_steps, tg.step_losses], feed)[1]
+        else:
+            values = [sess.run([tg.train_op, tg.d_loss, tg.g_loss, tg.d_real,
+                                tg.d_fake], feed)[1:]]
+        for row in values:  # d_loss, g_loss, D(x), D(G(z)) of one step
+            if not np.all(np.isfinite(row)):
+                raise Stopped(
+                    f"epoch {epoch} iteration {j}: d_loss {row[0]}, "
+                    f"g_loss {row[1]}: training diverged; "
+                    + (f"{hp.output}/model-{epoch}, the newest checkpoint, "
+                       "is the last good one" if epoch else "no epoch finished")
+                    + "; try a lower --learning-rate", EXIT_DIVERGED)
+            sums += row
+            j += 1
+        progress.step(epoch, j, iters, started, hp.max_epoch - epoch - 1)
     seconds = time.time() - started
     progress.epoch_done(seconds)
     d_loss, g_loss, d_real, d_fake = sums / iters

@@ -170,51 +170,59 @@ def test_resume_is_bit_identical(tmp_path, options):
 
 
 class _RecordingSession(v1.Session):
-    """A Session that, with every training step it runs, also fetches the
-    real batch that the step trained on (the graph's ``x_data``)."""
+    """A Session that, with every run of training steps, also fetches the
+    real batches that those steps trained on (``x_data`` and the chain's
+    ``x_data_step<k>``)."""
 
-    def __init__(self, graph, config=None):
-        super().__init__(graph=graph, config=config)
-        self.batches = []
-        self.x_data = graph.get_tensor_by_name("x_data:0")
-        self.iteration = graph.get_tensor_by_name("iteration:0")
+    def __init__(self, tg, config=None):
+        super().__init__(graph=tg.graph, config=config)
+        self.tg, self.batches = tg, []
 
     def run(self, fetches, feed_dict=None, *args, **kwargs):
-        if feed_dict and self.iteration in feed_dict:
-            out, x = super().run([fetches, self.x_data], feed_dict)
-            self.batches.append(x)
-            return out
-        return super().run(fetches, feed_dict, *args, **kwargs)
+        if not (feed_dict and self.tg.iteration in feed_dict):
+            return super().run(fetches, feed_dict, *args, **kwargs)
+        chain = self.tg.train_steps in fetches
+        xs = self.tg.tensors["x_reals"] if chain else self.tg.tensors["x_reals"][:1]
+        out, x = super().run([fetches, xs], feed_dict)
+        self.batches += x
+        return out
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_step_k_of_an_epoch_trains_on_rows_k_of_the_epochs_order(
         tmp_path, monkeypatch, shuffle):
-    """100 images at batch 16: 6 steps an epoch, 4 images left over. Step k
-    of epoch e trains on images[order_e[16k:16(k+1)]], where order_e is file
-    order, or with --shuffle numpy's permutation from [seed, 8, e]."""
-    n, b, epochs = 100, 16, 3
-    recorders = []
+    """232 images at batch 16: 14 steps an epoch (three runs of four steps,
+    then two single steps), 8 images left over. Step k of epoch e trains on
+    images[order_e[16k:16(k+1)]], where order_e is file order, or with
+    --shuffle numpy's permutation from [seed, 8, e]."""
+    n, b, epochs, iters = 232, 16, 3, 14
+    graphs, sessions = [], []
+
+    def build(*args, **kw):
+        graphs.append(build_train_graph(*args, **kw))
+        return graphs[-1]
 
     def recording_session(graph, config=None):
-        recorders.append(_RecordingSession(graph, config))
-        return recorders[-1]
+        sessions.append(_RecordingSession(graphs[-1], config))
+        return sessions[-1]
 
+    monkeypatch.setattr(training, "build_train_graph", build)
     monkeypatch.setattr(training, "session", recording_session)
     hp = small_hp(tmp_path, limit=n, batch_size=b, shuffle=shuffle, max_epoch=epochs)
     run(hp)
+    assert graphs[0].steps_per_run == 4
     images = load_mnist(DATA, "train", n)[0].reshape(n, 784)
     want = []
     for e in range(epochs):
         order = (np.random.default_rng([hp.seed, 8, e]).permutation(n) if shuffle
                  else np.arange(n))
-        for k in range(n // b):
+        for k in range(iters):
             rows = images[order[k * b:(k + 1) * b]]
             want.append((rows / 255.0 * 2.0 - 1.0).astype(np.float32))
-    got = recorders[0].batches
-    assert len(got) == len(want) == epochs * 6
+    got = sessions[0].batches
+    assert len(got) == len(want) == epochs * iters
     for i, (g, w) in enumerate(zip(got, want)):
-        assert np.array_equal(g, w), f"epoch {i // 6} step {i % 6}"
+        assert np.array_equal(g, w), f"epoch {i // iters} step {i % iters}"
 
 
 def test_the_saver_keeps_the_newest_five_across_a_resume(tmp_path):
