@@ -45,9 +45,23 @@ DEFAULTS = collections.OrderedDict([
                                 # updated every iteration; grids, evaluation
                                 # and sampling use it (Karras et al. 2018,
                                 # Yazici et al. 2019); 0: none, the seed
+    ("beta2", 0.999),           # Adam's beta2 (the seed: TensorFlow's default)
+    ("d_learning_rate", None),  # D's Adam step size; None: --learning-rate.
+    ("g_learning_rate", None),  # G's; a larger D rate is the two time-scale
+                                # update rule (Heusel et al. 2017)
+    ("lr_decay", 0.0),          # share of the run, at its end, over which both
+                                # rates fall linearly to 0; 0: constant rates
+    ("r1", 0.0),                # gamma of the R1 penalty gamma/2 |grad_x D(x)|^2
+                                # on real images (Mescheder et al. 2018); 0: none
+    ("d_steps", 1),             # D updates per G update, each on its own real
+                                # batch; 1: the seed's alternation
+    ("precision", "float32"),   # "bfloat16": the matmuls in bfloat16 on CPUs
+                                # that have it (oneDNN's mixed precision);
+                                # variables, Adam and checkpoints stay float32
 ])
 
 INITS = ("truncated_normal", "glorot")
+PRECISIONS = ("float32", "bfloat16")
 
 # ``--recipe NAME`` sets these fields (the README's ablation says why); flags
 # given on the command line override them. The sizes never change, so a
@@ -123,6 +137,21 @@ def validate(hp):
         bad("g_average", hp.g_average, "must be in [0, 1), e.g. 0.999; 0: off")
     if hp.limit is not None and hp.limit < 1:
         bad("limit", hp.limit, "must be a whole number >= 1")
+    if not 0 <= hp.beta2 < 1:
+        bad("beta2", hp.beta2, "must be in [0, 1)")
+    for name in ("d_learning_rate", "g_learning_rate"):
+        v = getattr(hp, name)
+        if v is not None and not 0 < v < float("inf"):
+            bad(name, v, "must be a finite number > 0")
+    if not 0 <= hp.lr_decay <= 1:
+        bad("lr_decay", hp.lr_decay, "must be in [0, 1]: the share of the run "
+            "at its end over which the rates fall to 0")
+    if not 0 <= hp.r1 < float("inf"):
+        bad("r1", hp.r1, "must be a finite number >= 0")
+    if not isinstance(hp.d_steps, int) or hp.d_steps < 1:
+        bad("d_steps", hp.d_steps, "must be a whole number >= 1")
+    if hp.precision not in PRECISIONS:
+        bad("precision", hp.precision, "must be one of " + ", ".join(PRECISIONS))
     return hp
 
 

@@ -5,6 +5,7 @@ or returns the ``Plan`` that ``training.train`` carries out.
 """
 
 import collections
+import os
 
 from . import checkpoints, rundir
 from .data import load_mnist
@@ -32,9 +33,53 @@ def prepare(hp, resume=False):
         rundir.check_writable(folder)
     else:
         rundir.check_fresh(folder)
+    if hp.precision == "bfloat16":
+        check_bfloat16()
     images, _ = load_mnist(hp.data_dir, "train", hp.limit)
     images = images.reshape(len(images), -1)
-    if hp.batch_size > len(images):
-        raise UsageError(f"--batch-size {hp.batch_size}: larger than the "
+    if hp.batch_size * hp.d_steps > len(images):
+        steps = f" times --d-steps {hp.d_steps}" if hp.d_steps > 1 else ""
+        raise UsageError(f"--batch-size {hp.batch_size}{steps}: more than the "
                          f"{len(images)} training images")
     return Plan(hp, resume, checkpoint, images)
+
+
+# CPU flags (Linux /proc/cpuinfo) of instructions that compute in bfloat16.
+BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")
+
+
+def cpu_flags(path="/proc/cpuinfo"):
+    """(model name, set of CPU feature flags), or (None, None) if unknown."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None, None
+    model, flags = None, set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if key in ("model name", "Model name") and model is None:
+            model = value.strip()
+        elif key in ("flags", "Features"):  # x86, aarch64
+            flags.update(value.split())
+    return model, flags
+
+
+def check_bfloat16():
+    """Raise UsageError unless --precision bfloat16 can run natively here:
+    a CPU with bfloat16 instructions and TensorFlow's oneDNN on (without
+    them TensorFlow would emulate bfloat16, slower than float32)."""
+    model, flags = cpu_flags()
+    if flags is None:
+        raise UsageError("--precision bfloat16: cannot read this CPU's features "
+                         "(/proc/cpuinfo); use --precision float32")
+    have = sorted(set(BFLOAT16_FLAGS) & flags)
+    if not have:
+        raise UsageError(
+            f"--precision bfloat16: this CPU ({model or 'unknown'}) has no bfloat16 "
+            f"instructions ({', '.join(BFLOAT16_FLAGS[:2])}); it would only be "
+            "emulated, slower than float32; use --precision float32")
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
+        raise UsageError("--precision bfloat16 needs TensorFlow's oneDNN, which "
+                         "TF_ENABLE_ONEDNN_OPTS=0 turns off; unset it")

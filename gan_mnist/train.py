@@ -42,10 +42,10 @@ def parse_args(argv=None):
         prog=PROG, description="Train the vanilla GAN of the tutorial on MNIST.",
         formatter_class=_HelpFormatter)
 
-    def flag(name, type_, help_):
+    def flag(name, type_, help_, default=None):
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=type_,
                        default=argparse.SUPPRESS,
-                       help=f"{help_} (default: {DEFAULTS[name]})")
+                       help=f"{help_} (default: {default or DEFAULTS[name]})")
 
     flag("max_epoch", int, "epochs to train in all")
     flag("batch_size", int, "real images per step")
@@ -56,7 +56,7 @@ def parse_args(argv=None):
     flag("keep_prob", float, "dropout keep probability in the discriminator")
     flag("data_dir", str, "folder with the MNIST IDX files")
     flag("output", str, "folder for grids, checkpoints and metrics.csv")
-    flag("seed", int, "seed of every random number; default: drawn and saved")
+    flag("seed", int, "seed of every random number", "drawn and saved")
     p.add_argument("--shuffle", dest="shuffle", action="store_true",
                    default=argparse.SUPPRESS,
                    help="new order of the training set each epoch, from the seed "
@@ -75,6 +75,20 @@ def parse_args(argv=None):
     flag("g_average", float, "decay of a moving average of G's weights, "
          "updated every iteration and used for grids, evaluation and "
          "sampling (e.g. 0.999); 0: none")
+    flag("beta2", float, "Adam's beta2")
+    flag("d_learning_rate", float, "D's Adam learning rate (a larger one than "
+         "G's is the two time-scale update rule)", "--learning-rate")
+    flag("g_learning_rate", float, "G's Adam learning rate", "--learning-rate")
+    flag("lr_decay", float, "share of the run, at its end, over which the "
+         "learning rates fall linearly to 0 (e.g. 0.5: the second half); 0: none")
+    flag("r1", float, "gamma of an R1 gradient penalty on real images, "
+         "gamma/2 |grad D(x)|^2; 0: none")
+    flag("d_steps", int, "D updates per G update, each on its own batch")
+    p.add_argument("--precision", choices=config.PRECISIONS,
+                   default=argparse.SUPPRESS,
+                   help="bfloat16: matmuls in bfloat16 on a CPU that has it "
+                        "(variables, Adam and checkpoints stay float32) "
+                        f"(default: {DEFAULTS['precision']})")
     p.add_argument("--recipe", choices=sorted(config.RECIPES),
                    default=argparse.SUPPRESS,
                    help="set several options at once; 'improved' is " +

@@ -14,24 +14,33 @@ from . import model, streams
 from ._tf import tf, v1
 from .config import IMAGE_SIZE
 
-AVERAGE_SUFFIX = "/ExponentialMovingAverage"  # TensorFlow's name for a shadow
-
-
-def batch_from_data(data, order, iteration, batch_size, iters_per_epoch):
-    """The real batch of one iteration, scaled to [-1, 1].
+def batch_from_data(data, order, j, batch_size):
+    """Batch ``j`` of an epoch, scaled to [-1, 1].
 
     data: (N, 784) uint8 variable; order: (N,) int32 permutation of the rows
-    for this epoch; iteration: int64 scalar, the global iteration. Batch j of
-    an epoch is rows order[j*B : (j+1)*B]; the last N mod B rows of an epoch
-    are left out so every batch is whole.
+    for this epoch; j: int32 scalar. Batch j is rows order[j*B : (j+1)*B];
+    the last N mod B rows of an epoch are left out so every batch is whole.
     Returns (B, 784) float32 in [-1, 1]: 2 * pixel / 255 - 1.
     """
-    j = tf.cast(iteration % iters_per_epoch, tf.int32)
     rows = tf.slice(order, [j * batch_size], [batch_size])
     pixels = tf.cast(tf.gather(data, rows), tf.float64)
     # The seed's arithmetic, in float64, then rounded once to float32: the
     # exact values that its feed_dict delivered.
     return tf.cast(pixels / 255.0 * 2.0 - 1.0, tf.float32)
+
+
+def learning_rates(hp, iteration, total_iterations):
+    """(D's, G's) Adam learning rate at ``iteration`` (int64 scalar): python
+    floats when they are constant (the seed's case), else float32 tensors
+    that fall linearly to 0 over the last ``hp.lr_decay`` of the
+    ``total_iterations`` (constant before)."""
+    d = hp.d_learning_rate or hp.learning_rate
+    g = hp.g_learning_rate or hp.learning_rate
+    if not hp.lr_decay:
+        return d, g
+    left = tf.cast(total_iterations - iteration, tf.float32)
+    scale = tf.clip_by_value(left / (hp.lr_decay * total_iterations), 0.0, 1.0)
+    return d * scale, g * scale
 
 
 TrainGraph = collections.namedtuple("TrainGraph", [
@@ -67,8 +76,8 @@ TrainGraph = collections.namedtuple("TrainGraph", [
                        # come from them); [] when --g-average is off
     "reset_average",   # op: set the shadows to the current G weights
     "tensors",         # dict of inner tensors for tests: x_real, z, d_masks,
-                       # g_masks of train_op's step; x_reals, the K batches
-                       # of train_steps
+                       # g_masks of train_op's step; x_reals, each step's
+                       # real batches (d_steps of them) in train_steps
 ])
 
 
@@ -79,59 +88,100 @@ def global_iteration(tg, epoch, j):
     return epoch * tg.iters_per_epoch + j
 
 
-def _step(hp, x_real, iteration, g_params, d_params, optimizer, ema, after):
-    """One training step's ops: the D update, then the G update, then the
-    average; ``after`` (ops) must finish before it reads the variables.
+class SharedAdam:
+    """The seed's one Adam optimizer for both updates (so its beta powers are
+    shared and advance twice per iteration, and the checkpoint holds the
+    seed's keys), with a learning rate that may differ between them."""
 
-    Returns a dict: ``done`` (op ending the step), ``weights_written``
-    (op after which the next step may read the weights: G's update),
-    ``average_done`` (op after which G's weights may be written again: the
-    average has read them), ``losses`` (4,), and the inner tensors.
-    """
-    B, seed = hp.batch_size, hp.seed
-    # Noise and dropout depend on the iteration alone: drawn ahead of the
-    # step's dependencies, so they can overlap the step before.
-    z = tf.random.stateless_normal(
-        [B, hp.z_size], seed=model.stream_seed(seed, streams.Z, iteration))
-    masks = model.dropout_masks(2 * B, hp, seed, streams.D_DROP, iteration)
-    g_masks = model.dropout_masks(B, hp, seed, streams.G_DROP, iteration)
-    with tf.control_dependencies(after["weights_written"]):
-        g_now = [p.read_value() for p in g_params]
+    def __init__(self, hp):
+        self._rate = None
+        self.adam = v1.train.AdamOptimizer(lambda: self._rate, beta1=hp.beta1,
+                                           beta2=hp.beta2)
+
+    def apply(self, grads, params, rate):
+        """Op: one Adam update of ``params`` with learning rate ``rate``."""
+        self._rate = rate
+        return self.adam.apply_gradients(list(zip(grads, params)))
+
+
+def _d_update(hp, x_real, x_fake, d_params, adam, rate, masks, after):
+    """One D update on the seed's concatenated batch [x_real; x_fake], sliced
+    into real and fake; ``after`` (ops) must finish before it reads D's
+    weights and Adam's beta powers. Returns (the update op, the per-pair
+    loss terms (B, 1), real logits (B, 1), fake logits (B, 1))."""
+    B = hp.batch_size
+    with tf.control_dependencies(after):
         d_before = [p.read_value() for p in d_params]
-    x_fake = model.generator(z, g_now)
-
-    # D update: the seed's concatenated batch, sliced into real and fake.
     logits = model.discriminator(tf.concat([x_real, x_fake], 0), d_before,
                                  masks, hp.leaky_relu)
     real_logits = tf.slice(logits, [0, 0], [B, -1])
     fake_logits = tf.slice(logits, [B, 0], [-1, -1])
     d_terms = model.d_loss_terms(real_logits, fake_logits, 1.0 - hp.label_smoothing)
     # The seed minimises the (B, 1) loss tensor, i.e. its sum.
-    d_grads = tf.gradients(tf.reduce_sum(d_terms), d_before)
-    # Adam reads the shared beta powers as it applies: after the step before
-    # has advanced them.
-    with tf.control_dependencies(after["weights_written"]):
-        d_train = optimizer.apply_gradients(list(zip(d_grads, d_params)))
+    d_total = tf.reduce_sum(d_terms)
+    if hp.r1:
+        (grad_x,) = tf.gradients(tf.reduce_sum(real_logits), x_real)
+        d_total += 0.5 * hp.r1 * tf.reduce_sum(tf.square(grad_x))
+    d_grads = tf.gradients(d_total, d_before)
+    # Adam reads the shared beta powers as it applies: after the update
+    # before has advanced them.
+    with tf.control_dependencies(after):
+        d_train = adam.apply(d_grads, d_params, rate)
+    return d_train, d_terms, real_logits, fake_logits
 
-    # G update, strictly after the D update (and its beta powers).
-    with tf.control_dependencies([d_train]):
+
+def _step(hp, x_reals, iteration, g_params, d_params, adam, ema, rates, after):
+    """One training step's ops: ``hp.d_steps`` D updates, each on its batch
+    of ``x_reals`` and its own noise, then the G update against the updated
+    D with the last D update's noise, then the average. ``after`` (ops) must
+    finish before the step reads the variables.
+
+    Returns a dict: ``done`` (op ending the step), ``weights_written``
+    (op after which the next step may read the weights: G's update),
+    ``average_done`` (op after which G's weights may be written again: the
+    average has read them), ``losses`` (4,): d_loss, g_loss, D(x), D(G(z))
+    (the D figures averaged over the D updates), and inner tensors.
+    """
+    B, seed, n_d = hp.batch_size, hp.seed, hp.d_steps
+    with tf.control_dependencies(after["weights_written"]):
+        g_now = [p.read_value() for p in g_params]
+    d_done, d_stats, x_fake = after["weights_written"], [], None
+    for k in range(n_d):
+        # Noise and dropout depend on the counter alone: drawn ahead of the
+        # step's dependencies, so they can overlap the step before.
+        counter = iteration * n_d + k if n_d > 1 else iteration
+        z = tf.random.stateless_normal(
+            [B, hp.z_size], seed=model.stream_seed(seed, streams.Z, counter))
+        masks = model.dropout_masks(2 * B, hp, seed, streams.D_DROP, counter)
+        x_fake = model.generator(z, g_now)
+        d_train, d_terms, real_logits, fake_logits = _d_update(
+            hp, x_reals[k], x_fake, d_params, adam, rates[0], masks, d_done)
+        d_done = [d_train]
+        d_stats.append(tf.stack([tf.reduce_mean(d_terms),
+                                 tf.reduce_mean(tf.sigmoid(real_logits)),
+                                 tf.reduce_mean(tf.sigmoid(fake_logits))]))
+
+    # G update, strictly after the D updates (and their beta powers). It
+    # reuses the last D update's G(z): G's weights have not changed since.
+    g_masks = model.dropout_masks(B, hp, seed, streams.G_DROP, iteration)
+    with tf.control_dependencies(d_done):
         d_now = [p.read_value() for p in d_params]
     g_logits = model.discriminator(x_fake, d_now, g_masks, hp.leaky_relu)
     g_terms = model.g_loss_terms(g_logits)
     g_grads = tf.gradients(tf.reduce_sum(g_terms), g_now)
     # G's weights change only once the step before has averaged them.
-    with tf.control_dependencies([d_train] + after["average_done"]):
-        g_train = optimizer.apply_gradients(list(zip(g_grads, g_params)))
+    with tf.control_dependencies(d_done + after["average_done"]):
+        g_train = adam.apply(g_grads, g_params, rates[1])
     average_done = []
     if ema is not None:
         with tf.control_dependencies([g_train]):
             average_done = [ema.apply(g_params)]
-    losses = tf.stack([tf.reduce_mean(d_terms), tf.reduce_mean(g_terms),
-                       tf.reduce_mean(tf.sigmoid(real_logits)),
-                       tf.reduce_mean(tf.sigmoid(fake_logits))])
+    d_loss, d_real, d_fake = tf.unstack(
+        d_stats[0] if n_d == 1 else tf.reduce_mean(tf.stack(d_stats), 0))
     return dict(done=tf.group(g_train, *average_done),
                 weights_written=[g_train], average_done=average_done,
-                losses=losses, z=z, d_masks=masks, g_masks=g_masks)
+                losses=tf.stack([d_loss, tf.reduce_mean(g_terms), d_real, d_fake]),
+                z=z, d_masks=masks, g_masks=g_masks)
 
 
 def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
@@ -159,7 +209,7 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
     step's batch, noise and dropout drawn while the last one finishes.
     """
     B, seed = hp.batch_size, hp.seed
-    iters_per_epoch = num_train // B
+    iters_per_epoch = num_train // (B * hp.d_steps)
     graph = tf.Graph()
     with graph.as_default():
         images = v1.placeholder(tf.uint8, [num_train, IMAGE_SIZE], name="images")
@@ -177,18 +227,21 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
 
         global_step = v1.Variable(0, name="global_step", trainable=False)
         g_params, d_params = model.make_params(hp, seed)
-        # One Adam object for both updates, as in the seed: its beta powers
-        # are shared and advance twice per iteration.
-        optimizer = v1.train.AdamOptimizer(hp.learning_rate, beta1=hp.beta1)
+        adam = SharedAdam(hp)
         # shadow -= (1 - decay) * (shadow - weight) after every step. A
         # shadow starts at its weight's initial value; there is no warm-up
         # (num_updates is None).
         ema = (v1.train.ExponentialMovingAverage(hp.g_average)
                if hp.g_average else None)
 
-        def batch(it, name):
-            return tf.identity(batch_from_data(data, order_var, it, B,
-                                               iters_per_epoch), name=name)
+        def batches(it, k):
+            """The real batches of iteration ``it``, the k-th in the chain:
+            d_steps consecutive batches of the epoch's order."""
+            j = tf.cast(it % iters_per_epoch, tf.int32) * hp.d_steps
+            suffix = "" if k == 0 else f"_step{k}"
+            return [tf.identity(batch_from_data(data, order_var, j + i, B),
+                                name=f"x_data{suffix}" + (f"_{i}" if i else ""))
+                    for i in range(hp.d_steps)]
 
         # K steps in a chain; the first alone is one step (train_op).
         steps_per_run = max(1, min(steps_per_run, iters_per_epoch))
@@ -196,8 +249,10 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
         prev = dict(weights_written=[], average_done=[])
         for k in range(steps_per_run):
             it = iteration + k
-            x_reals.append(batch(it, "x_data" if k == 0 else f"x_data_step{k}"))
-            prev = _step(hp, x_reals[-1], it, g_params, d_params, optimizer, ema, prev)
+            x_reals.append(batches(it, k))
+            rates = learning_rates(hp, it, max(1, hp.max_epoch * iters_per_epoch))
+            prev = _step(hp, x_reals[-1], it, g_params, d_params, adam, ema,
+                         rates, prev)
             steps.append(prev)
         one = steps[0]
         train_steps = tf.group(*[s["done"] for s in steps])
@@ -226,5 +281,6 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
             epoch=epoch, set_global_step=set_global_step, init=init,
             saver=saver, g_params=g_params, d_params=d_params,
             g_average=g_average, reset_average=reset_average,
-            tensors={"x_real": x_reals[0], "z": one["z"], "d_masks": one["d_masks"],
-                     "g_masks": one["g_masks"], "x_reals": x_reals})
+            tensors={"x_real": x_reals[0][0], "z": one["z"],
+                     "d_masks": one["d_masks"], "g_masks": one["g_masks"],
+                     "x_reals": x_reals})

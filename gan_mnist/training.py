@@ -60,7 +60,7 @@ def train(plan, out=sys.stdout):
             log(f"removed {removed} files of an earlier run from {folder}")
     config.save(hp, folder)  # first write of the run, after every check
 
-    with tg.graph.as_default(), session(tg.graph) as sess:
+    with tg.graph.as_default(), session(tg.graph, session_config(hp)) as sess:
         start = start_session(sess, tg, plan, new_average, log)
         z_fixed = fixed_noise(hp, folder, reuse=plan.resume)
         rows = ([r for r in read_rows(os.path.join(folder, rundir.METRICS_FILE))
@@ -85,6 +85,17 @@ def train(plan, out=sys.stdout):
         finally:
             events.close()
     return hp.max_epoch
+
+
+def session_config(hp):
+    """Session options: with --precision bfloat16, TensorFlow's oneDNN
+    mixed-precision rewrite, which runs the matmuls and their neighbours in
+    bfloat16 and keeps variables, Adam and checkpoints in float32."""
+    cfg = v1.ConfigProto()
+    if hp.precision == "bfloat16":
+        rewrite = cfg.graph_options.rewrite_options
+        rewrite.auto_mixed_precision_onednn_bfloat16 = type(rewrite).ON
+    return cfg
 
 
 def start_session(sess, tg, plan, new_average, log):

@@ -181,9 +181,10 @@ class _RecordingSession(v1.Session):
     def run(self, fetches, feed_dict=None, *args, **kwargs):
         if not (feed_dict and self.tg.iteration in feed_dict):
             return super().run(fetches, feed_dict, *args, **kwargs)
-        chain = self.tg.train_steps in fetches
-        xs = self.tg.tensors["x_reals"] if chain else self.tg.tensors["x_reals"][:1]
-        out, x = super().run([fetches, xs], feed_dict)
+        steps = self.tg.tensors["x_reals"]
+        if self.tg.train_steps not in fetches:
+            steps = steps[:1]
+        out, x = super().run([fetches, [x for xs in steps for x in xs]], feed_dict)
         self.batches += x
         return out
 
