@@ -152,3 +152,12 @@ def d_loss_terms(real_logits, fake_logits, real_target=1.0):
 def g_loss_terms(fake_logits):
     """Per-sample G loss -log D(G(z)) from logits: (B, 1) -> (B, 1), >= 0."""
     return tf.nn.softplus(-fake_logits)
+
+
+def r1_penalty(real_logits, x_real):
+    """R1's sum over the batch of |grad_x D(x)|^2 (Mescheder et al. 2018):
+    the squared gradient norm of each real image's logit (n, 1) with
+    respect to the image (n, 784), summed; a scalar >= 0. D's training loss
+    adds gamma/2 times it."""
+    (grad_x,) = tf.gradients(tf.reduce_sum(real_logits), x_real)
+    return tf.reduce_sum(tf.square(grad_x))

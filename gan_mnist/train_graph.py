@@ -120,8 +120,7 @@ def _d_update(hp, x_real, x_fake, d_params, adam, rate, masks, after):
     # The seed minimises the (B, 1) loss tensor, i.e. its sum.
     d_total = tf.reduce_sum(d_terms)
     if hp.r1:
-        (grad_x,) = tf.gradients(tf.reduce_sum(real_logits), x_real)
-        d_total += 0.5 * hp.r1 * tf.reduce_sum(tf.square(grad_x))
+        d_total += 0.5 * hp.r1 * model.r1_penalty(real_logits, x_real)
     d_grads = tf.gradients(d_total, d_before)
     # Adam reads the shared beta powers as it applies: after the update
     # before has advanced them.

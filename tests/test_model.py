@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gan_mnist import checkpoints, model, reference, streams
+from gan_mnist import checkpoints, model, reference, streams, train_graph
 from gan_mnist.train_graph import build_train_graph
 from gan_mnist._tf import tf, v1
 
@@ -247,3 +247,57 @@ def test_the_meta_graph_carries_the_tutorials_tensor_names(tiny_hp, fake_images,
         assert g.get_tensor_by_name("x_data:0").shape.as_list() == [8, 784]
         got = s.run("x_generated:0", {"z_prior:0": z})
     np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------ options of the better recipes
+
+def test_r1_penalty_is_the_squared_input_gradient_of_the_logit(tiny_hp):
+    """Against the gradient written out in numpy for a leaky D with dropout."""
+    hp = tiny_hp._replace(h2_size=6, h1_size=5)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (4, 784)).astype(np.float32)
+    m1 = (rng.random((4, 6)) < 0.7) / 0.7
+    m2 = (rng.random((4, 5)) < 0.7) / 0.7
+    with tf.Graph().as_default():
+        _, d = model.make_params(hp, seed=2)
+        xt = tf.constant(x)
+        logits = model.discriminator(xt, d, (tf.constant(m1, tf.float32),
+                                             tf.constant(m2, tf.float32)), leak=0.2)
+        pen = model.r1_penalty(logits, xt)
+        with v1.Session() as s:
+            s.run(v1.global_variables_initializer())
+            pen, (w1, b1, w2, b2, w3, _) = s.run([pen, d])
+    a1 = x @ w1 + b1
+    h1 = np.where(a1 > 0, a1, 0.2 * a1) * m1
+    a2 = h1 @ w2 + b2
+    slope1, slope2 = np.where(a1 > 0, 1, 0.2), np.where(a2 > 0, 1, 0.2)
+    grad = ((w3[:, 0] * m2 * slope2) @ w2.T * m1 * slope1) @ w1.T  # (4, 784)
+    assert pen == pytest.approx(float((grad ** 2).sum()), rel=1e-4)
+
+
+def test_learning_rates_fall_linearly_over_the_last_share_of_the_run(tiny_hp):
+    hp = tiny_hp._replace(learning_rate=1e-3, g_learning_rate=5e-4, lr_decay=0.25)
+    assert train_graph.learning_rates(hp._replace(lr_decay=0.0), 7, 100) == (1e-3, 5e-4)
+    with tf.Graph().as_default():
+        it = v1.placeholder(tf.int64, [])
+        d, g = train_graph.learning_rates(hp, it, 100)
+        with v1.Session() as s:
+            got = [s.run([d, g], {it: i}) for i in (0, 75, 80, 99, 100)]
+    np.testing.assert_allclose([r[0] for r in got], [1e-3, 1e-3, 8e-4, 4e-5, 0.0], rtol=1e-6)
+    np.testing.assert_allclose([r[1] for r in got], [5e-4, 5e-4, 4e-4, 2e-5, 0.0], rtol=1e-6)
+
+
+def test_d_and_g_updates_take_their_own_learning_rates(tiny_hp, fake_images):
+    """Adam's first update moves each weight by its learning rate (times
+    sqrt(1 + beta2) / (1 + beta1) for G's, which comes second on the shared
+    beta powers); a zero gradient moves nothing."""
+    hp = tiny_hp._replace(seed=1, d_learning_rate=3e-3, g_learning_rate=2e-4,
+                          beta1=0.5, beta2=0.99)
+    tg = build_train_graph(hp, len(fake_images))
+    sess = _session(tg, fake_images)
+    before = sess.run([tg.d_params[0], tg.g_params[0]])
+    sess.run(tg.train_op, {tg.iteration: 0})
+    after = sess.run([tg.d_params[0], tg.g_params[0]])
+    d_step, g_step = (np.abs(a - b) for a, b in zip(after, before))
+    assert np.median(d_step[d_step > 0]) == pytest.approx(3e-3, rel=1e-3)
+    assert np.median(g_step[g_step > 0]) == pytest.approx(2e-4 * 1.99 ** 0.5 / 1.5, rel=1e-3)

@@ -189,13 +189,14 @@ class _RecordingSession(v1.Session):
         return out
 
 
-@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("shuffle, d_steps", [(False, 1), (True, 1), (True, 2)])
 def test_step_k_of_an_epoch_trains_on_rows_k_of_the_epochs_order(
-        tmp_path, monkeypatch, shuffle):
-    """232 images at batch 16: 14 steps an epoch (three runs of four steps,
-    then two single steps), 8 images left over. Step k of epoch e trains on
+        tmp_path, monkeypatch, shuffle, d_steps):
+    """232 images at batch 16: 14 batches an epoch (three runs of four steps,
+    then two single steps), 8 images left over. Batch k of epoch e is
     images[order_e[16k:16(k+1)]], where order_e is file order, or with
-    --shuffle numpy's permutation from [seed, 8, e]."""
+    --shuffle numpy's permutation from [seed, 8, e]. With --d-steps 2 a step
+    trains D on two batches in turn: 7 steps an epoch."""
     n, b, epochs, iters = 232, 16, 3, 14
     graphs, sessions = [], []
 
@@ -209,9 +210,10 @@ def test_step_k_of_an_epoch_trains_on_rows_k_of_the_epochs_order(
 
     monkeypatch.setattr(training, "build_train_graph", build)
     monkeypatch.setattr(training, "session", recording_session)
-    hp = small_hp(tmp_path, limit=n, batch_size=b, shuffle=shuffle, max_epoch=epochs)
+    hp = small_hp(tmp_path, limit=n, batch_size=b, shuffle=shuffle, max_epoch=epochs,
+                  d_steps=d_steps)
     run(hp)
-    assert graphs[0].steps_per_run == 4
+    assert graphs[0].steps_per_run == 4 and graphs[0].iters_per_epoch == 14 // d_steps
     images = load_mnist(DATA, "train", n)[0].reshape(n, 784)
     want = []
     for e in range(epochs):
@@ -531,3 +533,46 @@ def test_output_that_is_a_file_is_refused(tmp_path, capsys):
         err = capsys.readouterr().err
         assert e.value.code == 2 and "is a file" in err and err.count("\n") == 1
     assert f.read_text() == "keep me"
+
+
+# ------------------------------------------------------------- bfloat16 ---
+
+def test_bfloat16_is_refused_where_the_cpu_lacks_it(tmp_path, monkeypatch, capsys):
+    assert preflight.cpu_flags(str(tmp_path / "none")) == (None, None)
+    monkeypatch.setattr(preflight, "cpu_flags",
+                        lambda: ("Old CPU", {"fpu", "sse2", "avx2", "fma"}))
+    with pytest.raises(SystemExit) as e:
+        train.main(["--output", str(tmp_path / "o"), "--data-dir", DATA,
+                    "--precision", "bfloat16"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1
+    assert "--precision bfloat16: this CPU (Old CPU) has no bfloat16" in err
+    assert not os.path.exists(tmp_path / "o")
+    monkeypatch.setattr(preflight, "cpu_flags", lambda: ("New CPU", {"avx512_bf16"}))
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    with pytest.raises(UsageError, match="TF_ENABLE_ONEDNN_OPTS=0"):
+        preflight.check_bfloat16()
+
+
+def _onednn_on():
+    from tensorflow.python.framework import test_util
+    return test_util.IsMklEnabled()
+
+
+@pytest.mark.skipif(not _onednn_on(), reason="the bfloat16 rewrite needs oneDNN on")
+def test_bfloat16_runs_resume_exactly_and_keep_float32_checkpoints(tmp_path, monkeypatch):
+    # The rewrite runs on any CPU with oneDNN on (emulated where the
+    # instructions are missing), so the test does not need them.
+    monkeypatch.setattr(preflight, "cpu_flags", lambda: ("any", {"avx512_bf16"}))
+    bf = dict(precision="bfloat16", batch_size=64, h1_size=128, h2_size=256)
+    run(small_hp(tmp_path / "a", **bf))
+    run(small_hp(tmp_path / "b", max_epoch=1, **bf))
+    run(small_hp(tmp_path / "b", **bf), restore=True)
+    assert_same_checkpoints(tmp_path / "a" / "model-2", tmp_path / "b" / "model-2")
+    run(small_hp(tmp_path / "f", **dict(bf, precision="float32")))
+    a, f = (checkpoint_values(tmp_path / d / "model-2") for d in ("a", "f"))
+    assert all(v.dtype == f[k].dtype for k, v in a.items())
+    assert a["g_w3"].dtype == np.float32
+    # bfloat16 matmuls: other numbers, but the same training
+    assert not np.array_equal(a["g_w3"], f["g_w3"])
+    assert np.abs(a["d_w1"] - f["d_w1"]).max() < 0.05
