@@ -62,6 +62,50 @@ def find(output=None, checkpoint=None):
     return prefix
 
 
+def damage(prefix):
+    """Why checkpoint ``prefix`` cannot be read whole, naming the file, or
+    None when every tensor reads back (TensorFlow checks each tensor's
+    checksum as it reads it)."""
+    from ._tf import tf
+    data = [n for n in os.listdir(os.path.dirname(prefix) or ".")
+            if n.startswith(os.path.basename(prefix) + ".data-")]
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+    except Exception as e:  # the index is unreadable
+        return f"{prefix}.index: {_reason(e)}"
+    try:
+        for name in reader.get_variable_to_shape_map():
+            reader.get_tensor(name)
+    except Exception as e:
+        where = os.path.join(os.path.dirname(prefix), data[0]) if data else prefix
+        return f"{where}: {_reason(e)}"
+    return None
+
+
+def _reason(err):
+    """The first line of a reading error, briefly."""
+    lines = str(getattr(err, "message", None) or err).strip().splitlines()
+    text = lines[0] if lines else type(err).__name__
+    return text[:160] + ("..." if len(text) > 160 else "")
+
+
+def check_intact(prefix, folder=None):
+    """Raise UsageError naming the damaged file unless checkpoint ``prefix``
+    reads back whole; with ``folder`` (a run's), the message names the
+    newest intact checkpoint there and how to resume from it."""
+    why = damage(prefix)
+    if why is None:
+        return
+    hint = "; use an intact checkpoint (--checkpoint)"
+    if folder is not None:
+        older = [p for _, p in complete(folder) if p != prefix]
+        intact = next((p for p in reversed(older) if damage(p) is None), None)
+        hint = (f"; the newest intact checkpoint is {intact}: resume from it with "
+                f"--restore --checkpoint {intact}" if intact else
+                "; no intact checkpoint is left: start a new run with --overwrite")
+    raise UsageError(f"checkpoint {prefix} is damaged ({why}){hint}")
+
+
 def _shapes(prefix):
     """{name: shape} of the variables in a checkpoint, read from its index."""
     from ._tf import tf
@@ -118,5 +162,9 @@ def read_generator(prefix, average=True):
     _, averaged = generator_sizes(prefix)
     averaged = averaged and average
     suffix = AVERAGE_SUFFIX if averaged else ""
-    reader = tf.train.load_checkpoint(prefix)
-    return {n: reader.get_tensor(n + suffix) for n in G_NAMES}, averaged
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+        return {n: reader.get_tensor(n + suffix) for n in G_NAMES}, averaged
+    except Exception as e:  # a checksum or a length that does not match
+        raise UsageError(f"checkpoint {prefix} is damaged ({_reason(e)}); use "
+                         "an intact checkpoint (--checkpoint)") from None

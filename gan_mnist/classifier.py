@@ -13,7 +13,9 @@ model files, so a TensorFlow or Keras upgrade cannot change how the stored
 weights are read. ``scripts/train_classifier.py`` trains it and writes
 ``classifier_weights.npz`` beside this file.
 
-Inference runs in a private ``tf.Graph`` and Session. That works whether the
+TensorFlow is imported only when the network is built, so checking images
+(``to_model_input``) costs nothing. Inference runs in a private ``tf.Graph``
+and Session. That works whether the
 calling process runs eagerly, has eager execution switched off, or is inside
 another graph's ``as_default()`` block (as the GAN's TF1-style code is), and
 never adds ops to the caller's graph.
@@ -23,7 +25,6 @@ import os
 
 import numpy as np
 
-from ._tf import session, tf, v1
 from .errors import UsageError
 
 DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -51,6 +52,7 @@ def features(x, w):
     Returns:
       float32 tensor (N, 128), values >= 0 (after ReLU).
     """
+    from ._tf import tf
     h = tf.nn.relu(tf.nn.conv2d(x, w["conv1_w"], 1, "SAME") + w["conv1_b"])
     h = tf.nn.max_pool2d(h, 2, 2, "VALID")
     h = tf.nn.relu(tf.nn.conv2d(h, w["conv2_w"], 1, "SAME") + w["conv2_b"])
@@ -61,6 +63,7 @@ def features(x, w):
 
 def logits(feat, w):
     """Class logits (N, 10) from the features (N, 128) of ``features``."""
+    from ._tf import tf
     return tf.matmul(feat, w["fc2_w"]) + w["fc2_b"]
 
 
@@ -128,6 +131,7 @@ class _Runner:
     """The network with fixed weights in a private graph and Session."""
 
     def __init__(self, weights):
+        from ._tf import session, tf, v1
         self.graph = tf.Graph()
         with self.graph.as_default():
             self.x = v1.placeholder(tf.float32, [None, 28, 28, 1])

@@ -104,54 +104,82 @@ SHAPE_FIELDS = ("h1_size", "h2_size", "z_size")
 CONFIG_FILE = "config.json"
 
 
-def validate(hp):
-    """Raise UsageError naming the flag when a value cannot work."""
-    def bad(flag, value, why):
-        raise UsageError(f"--{flag.replace('_', '-')} {value}: {why}")
+# The type of every field: that of its default, or for fields whose default
+# is None, these (None stays allowed for them).
+_NULLABLE = {"seed": int, "limit": int, "d_learning_rate": float,
+             "g_learning_rate": float}
+_TYPE_WORDS = {int: "a whole number", float: "a number", str: "a string",
+               bool: "true or false"}
 
-    if not isinstance(hp.max_epoch, int) or hp.max_epoch < 0:
+
+def field_type(name):
+    return _NULLABLE.get(name) or type(DEFAULTS[name])
+
+
+def _typed(name, value):
+    """``value`` as field ``name``'s type (an int for a float field becomes
+    a float), or raise TypeError."""
+    kind = field_type(name)
+    if value is None and name in _NULLABLE:
+        return None
+    if isinstance(value, bool) != (kind is bool):
+        raise TypeError(name)
+    if kind is float and isinstance(value, int):
+        return float(value)
+    if not isinstance(value, kind):
+        raise TypeError(name)
+    return value
+
+
+def validate(hp, where=None):
+    """Raise UsageError naming the flag (or, with ``where``, the file and
+    field) when a value has the wrong type or cannot work; returns hp."""
+    def bad(name, value, why):
+        if where:
+            raise UsageError(f"{where}: field {name!r} is {json.dumps(value)}: "
+                             f"{why}; correct it, or start a new run")
+        raise UsageError(f"--{name.replace('_', '-')} {value}: {why}")
+
+    for name, value in hp._asdict().items():
+        try:
+            _typed(name, value)
+        except TypeError:
+            bad(name, value, f"must be {_TYPE_WORDS[field_type(name)]}")
+    if hp.max_epoch < 0:
         bad("max_epoch", hp.max_epoch, "must be a whole number >= 0")
-    for name in ("batch_size", "h1_size", "h2_size", "z_size"):
+    for name in ("batch_size", "h1_size", "h2_size", "z_size", "d_steps"):
+        if getattr(hp, name) < 1:
+            bad(name, getattr(hp, name), "must be a whole number >= 1")
+    for name in ("learning_rate", "d_learning_rate", "g_learning_rate"):
         v = getattr(hp, name)
-        if not isinstance(v, int) or v < 1:
-            bad(name, v, "must be a whole number >= 1")
-    if not (hp.learning_rate > 0 and hp.learning_rate < float("inf")):
-        bad("learning_rate", hp.learning_rate, "must be a finite number > 0")
+        if v is not None and not 0 < v < float("inf"):
+            bad(name, v, "must be a finite number > 0")
     if not (0 < hp.keep_prob <= 1):
         bad("keep_prob", hp.keep_prob, "must be in (0, 1]")
     if hp.seed is not None and not (0 <= hp.seed < 2**31):
         bad("seed", hp.seed, "must be in 0..2147483647")
-    if not isinstance(hp.eval_every, int) or hp.eval_every < 0:
+    if hp.eval_every < 0:
         bad("eval_every", hp.eval_every, "must be a whole number >= 0")
-    if not isinstance(hp.eval_num, int) or hp.eval_num < 10:
+    if hp.eval_num < 10:
         bad("eval_num", hp.eval_num, "must be a whole number >= 10")
-    if not 0 <= hp.beta1 < 1:
-        bad("beta1", hp.beta1, "must be in [0, 1)")
-    if not 0 <= hp.label_smoothing < 0.5:
-        bad("label_smoothing", hp.label_smoothing, "must be in [0, 0.5)")
-    if hp.init not in INITS:
-        bad("init", hp.init, "must be one of " + ", ".join(INITS))
-    if not 0 <= hp.leaky_relu < 1:
-        bad("leaky_relu", hp.leaky_relu, "must be in [0, 1)")
+    for name, top in (("beta1", 1), ("beta2", 1), ("leaky_relu", 1),
+                      ("label_smoothing", 0.5)):
+        if not 0 <= getattr(hp, name) < top:
+            bad(name, getattr(hp, name), f"must be in [0, {top:g})")
     if not 0 <= hp.g_average < 1:
         bad("g_average", hp.g_average, "must be in [0, 1), e.g. 0.999; 0: off")
     if hp.limit is not None and hp.limit < 1:
         bad("limit", hp.limit, "must be a whole number >= 1")
-    if not 0 <= hp.beta2 < 1:
-        bad("beta2", hp.beta2, "must be in [0, 1)")
-    for name in ("d_learning_rate", "g_learning_rate"):
-        v = getattr(hp, name)
-        if v is not None and not 0 < v < float("inf"):
-            bad(name, v, "must be a finite number > 0")
     if not 0 <= hp.lr_decay <= 1:
         bad("lr_decay", hp.lr_decay, "must be in [0, 1]: the share of the run "
             "at its end over which the rates fall to 0")
     if not 0 <= hp.r1 < float("inf"):
         bad("r1", hp.r1, "must be a finite number >= 0")
-    if not isinstance(hp.d_steps, int) or hp.d_steps < 1:
-        bad("d_steps", hp.d_steps, "must be a whole number >= 1")
-    if hp.precision not in PRECISIONS:
-        bad("precision", hp.precision, "must be one of " + ", ".join(PRECISIONS))
+    for name, choices in (("init", INITS), ("precision", PRECISIONS)):
+        if getattr(hp, name) not in choices:
+            bad(name, getattr(hp, name), "must be one of " + ", ".join(choices))
+    if not hp.data_dir:
+        bad("data_dir", hp.data_dir, "must name a folder")
     return hp
 
 
@@ -166,18 +194,34 @@ def save(hp, folder):
 
 
 def load(folder):
-    """Read ``folder/config.json``; None if the run has none (a seed run).
-
-    Unknown keys are ignored and missing ones take the defaults, so a
-    configuration from an older or newer version still loads.
-    """
+    """Read and check ``folder/config.json``; None if the run has none (a
+    run of the seed script). Keys missing take the defaults (a run of an
+    earlier version lacks the newer options); unknown keys, wrong types and
+    values out of range raise UsageError naming the file and the field."""
     path = os.path.join(folder, CONFIG_FILE)
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         return None
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             raw = json.load(f)
     except (OSError, ValueError) as e:
-        raise UsageError(f"{path}: unreadable ({e}); restore it or start a new run "
-                         "without --restore") from None
-    return HParams(**{k: raw[k] for k in DEFAULTS if k in raw})
+        msg = " ".join(str(e).split())
+        raise UsageError(f"{path}: unreadable ({msg}); restore it, or start a "
+                         "new run") from None
+    if not isinstance(raw, dict):
+        raise UsageError(f"{path}: holds {type(raw).__name__}, not an object of "
+                         "settings; restore it, or start a new run")
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise UsageError(f"{path}: unknown field {unknown[0]!r}; correct it, or "
+                         "start a new run")
+    values = {}
+    for name, value in raw.items():
+        try:
+            values[name] = _typed(name, value)
+        except TypeError:
+            raise UsageError(
+                f"{path}: field {name!r} is {json.dumps(value)}: must be "
+                f"{_TYPE_WORDS[field_type(name)]}; correct it, or start a new run"
+            ) from None
+    return validate(HParams(**values), where=path)

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import checkpoints, evaluation, sampling
 from .config import DEFAULTS
-from .errors import ArgumentParser, UsageError, exit_with
+from .errors import ArgumentParser, UsageError, run_command
 from .evaluation import MIN_IMAGES
 from .fileio import write_json
 from .metrics import FIGURES
@@ -116,9 +116,12 @@ def images_to_evaluate(args):
     if args.images:
         return load_images(args.images), f"--images {args.images}", None
     prefix = checkpoints.find(args.output, args.checkpoint)
+    gen = sampling.Generator.from_checkpoint(prefix, average=not args.raw_weights)
     print(f"generating {args.num} images from {prefix}", file=sys.stderr)
-    images = sampling.generate_from_checkpoint(prefix, args.num, args.seed,
-                                               average=not args.raw_weights)
+    try:
+        images = sampling.generate(gen, args.num, args.seed)
+    finally:
+        gen.close()
     if args.raw_weights:
         return images, f"checkpoint {prefix} (raw weights)", prefix + ".raw.eval.json"
     return images, f"checkpoint {prefix}", prefix + ".eval.json"
@@ -126,7 +129,8 @@ def images_to_evaluate(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+
+    def body():
         if args.num < MIN_IMAGES:
             raise UsageError(f"--num {args.num}: must be >= {MIN_IMAGES}")
         # Checked first so that a typo does not waste the whole evaluation.
@@ -137,20 +141,17 @@ def main(argv=None):
         results = evaluation.evaluate_array(images, args.data_dir, args.num,
                                             source=source)
         floor = evaluation.real_floor(args.data_dir) if args.floor else None
-    except UsageError as e:
-        exit_with(e, PROG)
-    print(format_table(results, floor))
-    json_path = args.json or json_path
-    if json_path:
-        out = dict(results, source=source)
-        if floor is not None:
-            out["floor"] = floor
-        try:
+        print(format_table(results, floor))
+        json_path = args.json or json_path
+        if json_path:
+            out = dict(results, source=source)
+            if floor is not None:
+                out["floor"] = floor
             write_json(json_path, out)
-        except OSError as e:
-            exit_with(UsageError(f"--json {json_path}: cannot write ({e.strerror})"), PROG)
-        print(f"wrote {json_path}")
-    return 0
+            print(f"wrote {json_path}")
+        return 0
+
+    return run_command(PROG, body)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,10 @@ def evaluate_array(images, data_dir="MNIST_data", num=None, source=None):
     MIN_IMAGES of them, or missing MNIST files.
     """
     from .classifier import features_and_probs
+    from .data import find_file
     prefix = f"{source}: " if source else ""
+    for kind in ("images", "labels"):  # before any work: the test set is there
+        find_file(data_dir, "test", kind)
     if np.ndim(images) == 0:
         raise UsageError(f"{prefix}a single value, not an array of images")
     images = images[:num]

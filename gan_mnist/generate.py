@@ -12,13 +12,14 @@ ending in .npz gets the images as uint8 (N, 28, 28) under the key
 import argparse
 import io
 import math
+import os
 import sys
 
 import numpy as np
 
 from . import checkpoints, sampling
 from .config import DEFAULTS
-from .errors import ArgumentParser, UsageError, exit_with
+from .errors import ArgumentParser, UsageError, run_command
 from .fileio import write_bytes
 
 PROG = "python -m gan_mnist.generate"
@@ -45,6 +46,8 @@ def parse_args(argv):
         raise UsageError(f"--steps {args.steps}: must be at least 2")
     if not args.out.lower().endswith(IMAGE_EXTS + (".npz",)):
         raise UsageError(f"--out {args.out}: end it in .png, .jpg or .npz")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise UsageError(f"--out {args.out}: its folder does not exist")
     if not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed {args.seed}: must be >= 0")
     return args
@@ -68,17 +71,15 @@ def write(path, images, cols=None):
 
 
 def main(argv=None):
-    try:
+    def body():
         args = parse_args(argv)
         prefix = checkpoints.find(args.output, args.checkpoint)
         images = sampling.generate_from_checkpoint(
             prefix, args.num, args.seed, args.interpolate, args.steps)
         write(args.out, images, args.steps if args.interpolate else None)
-    except UsageError as e:
-        exit_with(e, PROG)
-    except OSError as e:
-        exit_with(UsageError(f"--out {args.out}: cannot write ({e.strerror})"), PROG)
-    print(f"wrote {len(images)} images from {prefix} to {args.out}")
+        print(f"wrote {len(images)} images from {prefix} to {args.out}")
+
+    run_command(PROG, body)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import csv
 import io
 import os
 
+from .errors import UsageError
 from .fileio import write_text
 
 COLUMNS = ["epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds"]
@@ -17,19 +18,26 @@ COLUMNS = ["epoch", "d_loss", "g_loss", "d_real", "d_fake", "seconds"]
 def read_rows(path):
     """Rows of an existing metrics.csv as dicts of floats ([] if none).
 
-    ``epoch`` is an int. Rows that do not parse are dropped.
+    ``epoch`` is an int. Rows that do not parse are dropped; a file that is
+    not text raises UsageError naming it.
     """
     if not os.path.exists(path):
         return []
     rows = []
-    with open(path, newline="") as f:
-        for raw in csv.DictReader(f):
-            try:
-                row = {k: float(v) for k, v in raw.items() if k and v not in (None, "")}
-                row["epoch"] = int(row["epoch"])
-            except (KeyError, ValueError):
-                continue
-            rows.append(row)
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            for raw in csv.DictReader(f):
+                try:
+                    row = {k: float(v) for k, v in raw.items()
+                           if k and v not in (None, "")}
+                    row["epoch"] = int(row["epoch"])
+                except (KeyError, ValueError, TypeError):
+                    continue
+                rows.append(row)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise UsageError(f"{path}: not a readable CSV file ({type(e).__name__}); "
+                         "restore it, or move it away to go on without its rows"
+                         ) from None
     return rows
 
 

@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from . import rundir
+from .errors import UsageError
 from .fileio import atomic_path, write_bytes
 from .metrics import FIGURES
 from .metrics_csv import read_rows
@@ -73,12 +74,22 @@ def sample_frames(folder, max_frames=MAX_FRAMES):
     return [os.path.join(folder, n) for _, n in found]
 
 
+def read_image(path):
+    """A grid image as a uint8 array; UsageError naming a damaged file."""
+    import imageio.v3 as iio
+    try:
+        return iio.imread(path)
+    except Exception as e:  # imageio raises many kinds for a damaged file
+        raise UsageError(f"{path}: not a readable image ({type(e).__name__}); "
+                         "delete it and the pictures are drawn without it") from None
+
+
 def write_gif(frames, path, seconds_per_frame=0.1):
     """Animate image files ``frames`` into ``path`` (the last frame held 2 s)."""
-    import imageio.v3 as iio
-    images = [iio.imread(f) for f in frames]
+    images = [read_image(f) for f in frames]
     durations = [seconds_per_frame * 1000] * len(images)
     durations[-1] = 2000
+    import imageio.v3 as iio
     data = iio.imwrite("<bytes>", np.stack(images), extension=".gif",
                        duration=durations if len(images) > 1 else 2000, loop=0)
     write_bytes(path, data)

@@ -1,7 +1,8 @@
 """Everything about a training run that can be checked before TensorFlow
-loads: the output folder, the checkpoint to resume, the data and the batch
-size. ``prepare`` either raises UsageError, having changed nothing on disk,
-or returns the ``Plan`` that ``training.train`` carries out.
+loads: the flags' combination, the CPU, the data, the output folder and the
+checkpoint to resume. ``load_inputs`` and ``prepare`` either raise
+UsageError, having changed nothing on disk, or return what
+``training.train`` carries out: the ``Plan``.
 """
 
 import collections
@@ -19,20 +20,10 @@ Plan = collections.namedtuple("Plan", [
 ])
 
 
-def prepare(hp, resume=False):
-    """Check a run before it starts and load its training set."""
-    if hp.seed is None:
-        raise ValueError("hp.seed must be resolved (train.resolve draws it)")
-    folder = hp.output
-    checkpoint = None
-    if resume:
-        checkpoint = checkpoints.latest(folder)
-        if checkpoint is None:
-            raise UsageError(f"--restore: no checkpoint in {folder!r} (model-N.index "
-                             "with its data file); run without --restore to start")
-        rundir.check_writable(folder)
-    else:
-        rundir.check_fresh(folder)
+def load_inputs(hp):
+    """Check what does not depend on the output folder's contents and load
+    the training set: (N, 784) uint8."""
+    rundir.check_writable(hp.output)
     if hp.precision == "bfloat16":
         check_bfloat16()
     images, _ = load_mnist(hp.data_dir, "train", hp.limit)
@@ -41,6 +32,33 @@ def prepare(hp, resume=False):
         steps = f" times --d-steps {hp.d_steps}" if hp.d_steps > 1 else ""
         raise UsageError(f"--batch-size {hp.batch_size}{steps}: more than the "
                          f"{len(images)} training images")
+    return images
+
+
+def prepare(hp, resume=False, overwrite=False, images=None, checkpoint=None):
+    """Check a run before it starts (the folder should be locked, see
+    ``rundir.lock``). A new run refuses a folder with a run of finished
+    epochs unless ``overwrite``; a resume takes ``checkpoint`` or the newest
+    complete checkpoint in the folder."""
+    if hp.seed is None:
+        raise ValueError("hp.seed must be resolved (train.resolve draws it)")
+    if images is None:
+        images = load_inputs(hp)
+    folder = hp.output
+    found = checkpoints.latest(folder)
+    if resume:
+        rundir.check_resume(folder)
+        if checkpoint is None:
+            checkpoint = found
+        if checkpoint is None:
+            raise UsageError(f"--restore: no checkpoint in {folder!r} (model-N.index "
+                             "with its data file); run without --restore to start")
+        if not os.path.exists(checkpoint + ".index"):
+            raise UsageError(f"--checkpoint {checkpoint}: no {checkpoint}.index; "
+                             f"give a prefix such as {found or 'output/model-10'}")
+    else:
+        epochs = checkpoints.complete(folder)[-1][0] if found else 0
+        rundir.check_new_run(folder, epochs, overwrite)
     return Plan(hp, resume, checkpoint, images)
 
 
@@ -74,8 +92,7 @@ def check_bfloat16():
     if flags is None:
         raise UsageError("--precision bfloat16: cannot read this CPU's features "
                          "(/proc/cpuinfo); use --precision float32")
-    have = sorted(set(BFLOAT16_FLAGS) & flags)
-    if not have:
+    if not set(BFLOAT16_FLAGS) & flags:
         raise UsageError(
             f"--precision bfloat16: this CPU ({model or 'unknown'}) has no bfloat16 "
             f"instructions ({', '.join(BFLOAT16_FLAGS[:2])}); it would only be "

@@ -15,11 +15,12 @@ so bad input is reported before TensorFlow's start-up.
 import argparse
 import os
 import secrets
+import shlex
 import sys
 
-from . import config, preflight
+from . import checkpoints, config, errors, preflight, rundir
 from .config import DEFAULTS, HParams
-from .errors import ArgumentParser, UsageError, exit_with
+from .errors import ArgumentParser, UsageError
 from .interrupt import Stopped
 
 PROG = "python -m gan_mnist.train"
@@ -36,8 +37,9 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def parse_args(argv=None):
-    """Flags -> (explicit, restore): the flags the user gave, as a dict of
-    HParams fields, and whether --restore was given."""
+    """Flags -> (explicit, modes): the flags the user gave, as a dict of
+    HParams fields, and {restore, checkpoint, overwrite}: how to treat the
+    output folder."""
     p = ArgumentParser(
         prog=PROG, description="Train the vanilla GAN of the tutorial on MNIST.",
         formatter_class=_HelpFormatter)
@@ -98,23 +100,20 @@ def parse_args(argv=None):
     p.add_argument("--restore", action="store_true",
                    help="continue from the newest checkpoint in --output; the "
                         "run's config.json supplies the flags not given")
+    p.add_argument("--checkpoint", metavar="PREFIX",
+                   help="with --restore: continue from this checkpoint of the "
+                        "run (e.g. output/model-35) instead of the newest")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start a new run in an --output that holds one, "
+                        "deleting that run's files (and only those)")
     args = vars(p.parse_args(argv))
-    restore = args.pop("restore")
-    return args, restore
-
-
-def resolve(explicit, restore):
-    """The run's HParams: flags given > --recipe > the run's config.json (on
-    restore) > the defaults. The output folder is always where the run is
-    now. A recipe's values are saved in config.json like flags, so a resume
-    needs no --recipe."""
-    explicit = dict(explicit)
-    recipe = config.RECIPES.get(explicit.pop("recipe", None), {})
-    folder = explicit.get("output", DEFAULTS["output"])
-    stored = config.load(folder) if restore and os.path.isdir(folder) else None
-    base = stored if stored is not None else HParams()
-    return config.validate(base._replace(**recipe)._replace(
-        **dict(explicit, output=folder)))
+    modes = {k: args.pop(k) for k in ("restore", "checkpoint", "overwrite")}
+    if modes["restore"] and modes["overwrite"]:
+        raise UsageError("--restore and --overwrite: choose one (continue the "
+                         "run, or start over)")
+    if modes["checkpoint"] and not modes["restore"]:
+        raise UsageError("--checkpoint: only with --restore")
+    return args, modes
 
 
 def resolve(explicit, restore, notes=None):
@@ -138,19 +137,35 @@ def resolve(explicit, restore, notes=None):
 
 
 def main(argv=None):
-    try:
-        explicit, restore = parse_args(argv)
+    folder = [None]  # known once the flags are read
+
+    def body():
+        explicit, modes = parse_args(argv)
         notes = []
-        plan = preflight.prepare(resolve(explicit, restore, notes), restore)
-        for line in notes:
-            print(line, flush=True)
-        from . import training  # TensorFlow loads here, after the checks
-        training.train(plan)
-    except UsageError as e:
-        exit_with(e, PROG)
-    except Stopped as e:
-        print(f"{PROG}: {e}", file=sys.stderr)
-        sys.exit(e.status)
+        hp = resolve(explicit, modes["restore"], notes)
+        folder[0] = hp.output
+        images = preflight.load_inputs(hp)
+        with rundir.lock(hp.output):
+            plan = preflight.prepare(hp, modes["restore"], modes["overwrite"],
+                                     images, modes["checkpoint"])
+            for line in notes:
+                print(line, flush=True)
+            from . import training  # TensorFlow loads here, after the checks
+            try:
+                training.train(plan)
+            except Stopped as e:
+                print(f"{PROG}: {e}", file=sys.stderr)
+                sys.exit(e.status)
+
+    errors.run_command(PROG, body, lambda: resume_advice(folder[0]))
+
+
+def resume_advice(folder):
+    """How to continue the run in ``folder``, or None when it has no
+    finished epoch to continue from."""
+    if folder is None or checkpoints.latest(folder) is None:
+        return None
+    return f"resume with: {PROG} --output {shlex.quote(folder)} --restore"
 
 
 if __name__ == "__main__":

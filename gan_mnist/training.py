@@ -15,6 +15,7 @@ of a later, unfinished epoch are simply written again.
 
 import io
 import os
+import shlex
 import sys
 import time
 
@@ -49,22 +50,28 @@ def train(plan, out=sys.stdout):
     tg = build_train_graph(hp, len(plan.images))
     new_average = False
     if plan.resume:
+        checkpoints.check_intact(plan.checkpoint, folder)
         saved = [(v.op.name, v.shape.as_list()) for v in
                  tg.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)]
         # --g-average on a run trained without it: the average starts here.
         new_average = bool(checkpoints.check_variables(
             plan.checkpoint, hp, saved, optional={s.op.name for s in tg.g_average}))
+        rows = read_rows(os.path.join(folder, rundir.METRICS_FILE))
+        # From here on files change: every check has passed.
+        removed = rundir.clear_leftovers(folder)
+        if removed:
+            log(f"removed {removed} temporary files of writes cut short")
     else:
+        rows = []
         removed = rundir.clear(folder)
         if removed:
             log(f"removed {removed} files of an earlier run from {folder}")
-    config.save(hp, folder)  # first write of the run, after every check
+    config.save(hp, folder)
 
     with tg.graph.as_default(), session(tg.graph, session_config(hp)) as sess:
         start = start_session(sess, tg, plan, new_average, log)
         z_fixed = fixed_noise(hp, folder, reuse=plan.resume)
-        rows = ([r for r in read_rows(os.path.join(folder, rundir.METRICS_FILE))
-                 if r["epoch"] < start] if plan.resume else [])
+        rows = [r for r in rows if r["epoch"] < start]
         if start >= hp.max_epoch:
             log(f"{start} epochs done already (--max-epoch {hp.max_epoch}); "
                 "pass a larger --max-epoch to train on")
@@ -136,11 +143,12 @@ def run_epoch(sess, tg, hp, epoch, stop, progress):
     j = 0
     while j < iters:
         if stop.signum is not None:
-            raise Stopped(
-                f"stopped by {stop.name()} in epoch {epoch} at iteration "
-                f"{j}/{iters}; {hp.output} holds {epoch} finished epochs; "
-                f"resume with: {PROG} --output {hp.output} --restore",
-                EXIT_SIGNAL[stop.signum])
+            held = (f"{hp.output} holds {epoch} finished epochs; resume with: "
+                    f"{PROG} --output {shlex.quote(hp.output)} --restore" if epoch
+                    else "no epoch finished, so there is nothing to resume: "
+                    "run the same command again to start")
+            raise Stopped(f"stopped by {stop.name()} in epoch {epoch} at "
+                          f"iteration {j}/{iters}; {held}", EXIT_SIGNAL[stop.signum])
         feed = {tg.iteration: global_iteration(tg, epoch, j)}
         if j + tg.steps_per_run <= iters:
             values = sess.run([tg.train_steps, tg.step_losses], feed)[1]

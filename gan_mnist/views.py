@@ -8,26 +8,32 @@ after training was stopped between two redraws.
 import os
 import sys
 
-from . import pictures
-from .errors import ArgumentParser, UsageError, exit_with
+from . import pictures, rundir
+from .errors import ArgumentParser, UsageError, run_command
+
+
+PROG = "python -m gan_mnist.views"
 
 
 def main(argv=None):
-    p = ArgumentParser(prog="python -m gan_mnist.views",
-                                description="Rebuild losses.png and progress.gif of a run.")
+    p = ArgumentParser(prog=PROG,
+                       description="Rebuild losses.png and progress.gif of a run.")
     p.add_argument("--output", default="output", help="the run folder")
     args = p.parse_args(argv)
-    try:
+
+    def body():
         if not os.path.isdir(args.output):
             raise UsageError(f"--output {args.output}: no such folder")
-        written = pictures.refresh(args.output)
+        # Not while a training writes into the folder.
+        with rundir.lock(args.output, create=False):
+            written = pictures.refresh(args.output)
         if not written:
             raise UsageError(f"--output {args.output}: no metrics.csv and no "
                              "sample grids to draw")
-    except UsageError as e:
-        exit_with(e, "python -m gan_mnist.views")
-    for path in written:
-        print("wrote", path)
+        for path in written:
+            print("wrote", path)
+
+    run_command(PROG, body)
 
 
 if __name__ == "__main__":

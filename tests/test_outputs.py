@@ -145,9 +145,10 @@ def test_evaluation_files_count_as_the_runs(run_copy):
     assert rundir.is_run_file("model-2.raw.eval.json")
     assert not rundir.is_run_file("model-2.notes.eval.json")
     assert rundir.is_run_file("losses.png") and rundir.is_run_file("progress.gif")
-    assert rundir.foreign_entries(str(run_copy)) == []
+    s = rundir.survey(str(run_copy))
+    assert s.foreign == [] and s.doubtful == [] and "logs" in s.own
     os.makedirs(run_copy / "logs" / "mine")
-    assert rundir.foreign_entries(str(run_copy)) == ["logs"]
+    assert rundir.survey(str(run_copy)).doubtful == [("logs", "holds 'mine', a dir")]
 
 
 def test_help_of_every_command(capsys):

@@ -34,9 +34,9 @@ def small_hp(folder, **kw):
     return config.HParams(**base)
 
 
-def run(hp, restore=False):
+def run(hp, restore=False, overwrite=False):
     out = io.StringIO()
-    training.train(preflight.prepare(hp, restore), out=out)
+    training.train(preflight.prepare(hp, restore, overwrite), out=out)
     return out.getvalue()
 
 
@@ -328,16 +328,20 @@ def test_restore_refuses_missing_or_mismatched_checkpoints(tmp_path):
 
 # ------------------------------------------------------ the output folder ---
 
-def test_new_run_deletes_only_its_own_files(tmp_path):
+def test_a_new_run_refuses_a_folder_with_a_run_and_overwrite_deletes_only_its_files(tmp_path):
     run(small_hp(tmp_path, max_epoch=2))
+    before = snapshot(tmp_path)
+    with pytest.raises(UsageError, match="holds a run of 2 epochs.*--restore.*--overwrite"):
+        run(small_hp(tmp_path, max_epoch=1))
+    assert snapshot(tmp_path) == before
     (tmp_path / "notes.txt").write_text("mine")
     before = snapshot(tmp_path)
     with pytest.raises(UsageError, match="notes.txt"):
-        run(small_hp(tmp_path, max_epoch=1))
+        run(small_hp(tmp_path, max_epoch=1), overwrite=True)
     assert snapshot(tmp_path) == before
 
     os.remove(tmp_path / "notes.txt")
-    log = run(small_hp(tmp_path, max_epoch=1))
+    log = run(small_hp(tmp_path, max_epoch=1), overwrite=True)
     assert "removed" in log
     assert not os.path.exists(tmp_path / "model-2.index")
     assert not os.path.exists(tmp_path / "sample1.jpg")
@@ -347,10 +351,12 @@ def test_run_file_names():
     for name in ("sample12.jpg", "random_sample0.jpg", "model-3.index",
                  "model-3.data-00000-of-00001", "model-3.meta", "checkpoint",
                  "metrics.csv", "config.json", "fixed_noise.npy",
-                 ".metrics.csv.ab3_x9zq.tmp.csv", "checkpoint.tmp5f3a9e"):
+                 ".metrics.csv.ab3_x9zq.tmp.csv", "checkpoint.tmp" + "5f3a9e" * 5 + "01",
+                 "model-3.data-00000-of-00001.tempstate1234", ".gan_mnist.lock"):
         assert rundir.is_run_file(name), name
     for name in ("notes.txt", "sample.jpg", "model.py", ".bashrc", "data.tmp",
-                 "my-sample1.jpg"):
+                 "my-sample1.jpg", "model-1_notes.txt", "metrics.csv.tmpbackup",
+                 "checkpoint.tmp5f3a9e", ".notes.txt.abcdefgh.tmp.txt"):
         assert not rundir.is_run_file(name), name
 
 
