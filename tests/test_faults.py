@@ -334,3 +334,14 @@ def test_input_errors_come_before_tensorflow_loads(tmp_path):
                            text=True, cwd=ROOT, env=_env(), timeout=60)
         assert r.stdout.split() == ["2", "False"], (argv[0], r.stdout, r.stderr)
         one_line(r.stderr, "error:")
+
+
+def test_write_errors_are_told_by_their_cause():
+    import errno
+    from gan_mnist.errors import io_problem
+    for code, words in ((errno.ENOSPC, "the disk is full"),
+                        (errno.EROFS, "the file system is read-only"),
+                        (errno.EFBIG, "a file-size limit"),
+                        (errno.ENAMETOOLONG, "the name is too long")):
+        assert io_problem(OSError(code, os.strerror(code), "out/x")) == f"out/x: {words}"
+    assert io_problem(ValueError("a bug")) is None  # bugs keep their traceback
