@@ -341,7 +341,7 @@ def test_write_errors_are_told_by_their_cause():
     from gan_mnist.errors import io_problem
     for code, words in ((errno.ENOSPC, "the disk is full"),
                         (errno.EROFS, "the file system is read-only"),
-                        (errno.EFBIG, "a file-size limit"),
+                        (errno.EFBIG, "the file is too large (a file-size limit)"),
                         (errno.ENAMETOOLONG, "the name is too long")):
         assert io_problem(OSError(code, os.strerror(code), "out/x")) == f"out/x: {words}"
     assert io_problem(ValueError("a bug")) is None  # bugs keep their traceback
