@@ -47,6 +47,12 @@ def latest(folder):
     return found[-1][1] if found else None
 
 
+def epochs_of(prefix):
+    """The epochs a checkpoint ``model-<N>`` holds: N (its global_step)."""
+    m = re.search(r"-(\d+)$", prefix)
+    return int(m.group(1)) if m else None
+
+
 def find(output=None, checkpoint=None):
     """The checkpoint prefix to use: ``checkpoint`` if given, else the newest
     in the run folder ``output``. Raises UsageError naming what is missing."""

@@ -2,6 +2,7 @@
 
     python -m gan_mnist.evaluate [--output RUN | --checkpoint PATH] [--num 10000]
     python -m gan_mnist.evaluate --images samples.npz [--num 10000]
+    python -m gan_mnist.evaluate --pretrained
 
 Generates ``--num`` digits (seeded) from the newest checkpoint of a run, or
 reads a set of images from any source, and prints FID, MNIST score, class KL,
@@ -18,7 +19,7 @@ import sys
 
 import numpy as np
 
-from . import checkpoints, evaluation, sampling
+from . import evaluation, sampling
 from .config import DEFAULTS
 from .errors import ArgumentParser, UsageError, run_command
 from .evaluation import MIN_IMAGES
@@ -90,6 +91,8 @@ def parse_args(argv):
                         "(default: %(default)s)")
     p.add_argument("--checkpoint", help="a checkpoint prefix to evaluate instead, "
                                         "e.g. output/model-500")
+    p.add_argument("--pretrained", action="store_true",
+                   help="evaluate the generator that ships with the package")
     p.add_argument("--images",
                    help="evaluate this set instead: .npz (key 'images' or first "
                         "array) or .npy of uint8 (N, 28, 28) / (N, 784) in "
@@ -115,13 +118,15 @@ def images_to_evaluate(args):
     """(images, source, default JSON path) for the flags given."""
     if args.images:
         return load_images(args.images), f"--images {args.images}", None
-    prefix = checkpoints.find(args.output, args.checkpoint)
-    gen = sampling.Generator.from_checkpoint(prefix, average=not args.raw_weights)
+    gen, prefix = sampling.open_generator(args.output, args.checkpoint,
+                                          args.pretrained, not args.raw_weights)
     print(f"generating {args.num} images from {prefix}", file=sys.stderr)
     try:
         images = sampling.generate(gen, args.num, args.seed)
     finally:
         gen.close()
+    if args.pretrained:
+        return images, "the pretrained generator", None
     if args.raw_weights:
         return images, f"checkpoint {prefix} (raw weights)", prefix + ".raw.eval.json"
     return images, f"checkpoint {prefix}", prefix + ".eval.json"

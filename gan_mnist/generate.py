@@ -3,6 +3,7 @@
     python -m gan_mnist.generate --output RUN --num 64 --out digits.png
     python -m gan_mnist.generate --output RUN --num 10000 --out samples.npz
     python -m gan_mnist.generate --output RUN --interpolate --out walk.png
+    python -m gan_mnist.generate --pretrained --out digits.png
 
 A file ending in .png or .jpg gets one grid image (black 5 px gaps); a file
 ending in .npz gets the images as uint8 (N, 28, 28) under the key
@@ -17,7 +18,7 @@ import sys
 
 import numpy as np
 
-from . import checkpoints, sampling
+from . import sampling
 from .config import DEFAULTS
 from .errors import ArgumentParser, UsageError, run_command
 from .fileio import write_bytes
@@ -32,6 +33,9 @@ def parse_args(argv):
     p.add_argument("--output", default=DEFAULTS["output"],
                    help="run folder; its newest checkpoint is used")
     p.add_argument("--checkpoint", help="a checkpoint prefix, e.g. output/model-500")
+    p.add_argument("--pretrained", action="store_true",
+                   help="use the generator that ships with the package (no "
+                        "run folder, no training data)")
     p.add_argument("--num", type=int, default=64, help="images to generate")
     p.add_argument("--out", required=True, help="file to write: .png, .jpg or .npz")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise")
@@ -73,11 +77,15 @@ def write(path, images, cols=None):
 def main(argv=None):
     def body():
         args = parse_args(argv)
-        prefix = checkpoints.find(args.output, args.checkpoint)
-        images = sampling.generate_from_checkpoint(
-            prefix, args.num, args.seed, args.interpolate, args.steps)
+        gen, origin = sampling.open_generator(args.output, args.checkpoint,
+                                              args.pretrained)
+        try:
+            images = sampling.generate(gen, args.num, args.seed, args.interpolate,
+                                       args.steps)
+        finally:
+            gen.close()
         write(args.out, images, args.steps if args.interpolate else None)
-        print(f"wrote {len(images)} images from {prefix} to {args.out}")
+        print(f"wrote {len(images)} images from {origin} to {args.out}")
 
     run_command(PROG, body)
 

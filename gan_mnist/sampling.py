@@ -74,6 +74,18 @@ def generate(gen, num, seed, interpolate=False, steps=8):
     return gen(z)
 
 
+def open_generator(output=None, checkpoint=None, pretrained=False, average=True):
+    """(Generator, where it came from) for a command's flags: the
+    pretrained generator, a checkpoint prefix, or the newest checkpoint of
+    the run folder ``output``."""
+    if pretrained:
+        from . import pretrained as shipped
+        weights, _ = shipped.load()
+        return Generator(weights, averaged=True), "the pretrained generator"
+    prefix = checkpoints.find(output, checkpoint)
+    return Generator.from_checkpoint(prefix, average), prefix
+
+
 def generate_from_checkpoint(prefix, num, seed, interpolate=False, steps=8,
                              average=True):
     """``generate`` with the generator of checkpoint ``prefix``."""

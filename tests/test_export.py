@@ -1,0 +1,119 @@
+"""The generator outside the package: SavedModel and TFLite exports."""
+
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from gan_mnist import export, generate, grid, reference, serving
+from gan_mnist._tf import tf, v1
+from test_train import run, small_hp
+
+
+def _seed_script_checkpoint(folder):
+    """model-1 as the tutorial's own script writes it."""
+    hp = small_hp(folder)
+    sg = reference.build_seed_graph(hp, seed=1)
+    with sg.graph.as_default(), v1.Session() as s:
+        s.run(sg.init)
+        sg.saver.save(s, os.path.join(folder, "model"), global_step=1)
+    return os.path.join(folder, "model-1")
+
+
+@pytest.fixture(scope="module", params=["defaults", "recipe", "seed_script"])
+def checkpoint(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    if request.param == "seed_script":
+        return _seed_script_checkpoint(str(folder))
+    options = {"recipe": dict(g_average=0.9, leaky_relu=0.2, init="glorot")}.get(
+        request.param, {})
+    run(small_hp(folder, max_epoch=1, **options))
+    return str(folder / "model-1")
+
+
+def _load(path):
+    """The SavedModel's signature, by TensorFlow's TF2 API alone."""
+    return tf.saved_model.load(path).signatures["serving_default"]
+
+
+def test_the_savedmodel_gives_exactly_what_generate_gives(checkpoint, tmp_path):
+    export.main(["--checkpoint", checkpoint, "--to", str(tmp_path / "g"), "--tflite"])
+    generate.main(["--checkpoint", checkpoint, "--num", "50", "--seed", "4",
+                   "--out", str(tmp_path / "s.npz")])
+    want = np.load(tmp_path / "s.npz")["images"]
+    z = np.random.default_rng(4).standard_normal((50, 16)).astype(np.float32)
+    out = _load(str(tmp_path / "g"))(z=tf.constant(z))
+    assert out["digits"].dtype == tf.uint8 and out["digits"].shape == (50, 28, 28, 1)
+    np.testing.assert_array_equal(out["digits"].numpy()[..., 0], want)
+    images = out["images"].numpy()
+    assert images.shape == (50, 28, 28, 1) and np.abs(images).max() <= 1
+    np.testing.assert_array_equal(grid.to_uint8(images)[..., 0], want)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the interpreter's move to LiteRT
+        lite = tf.lite.Interpreter(model_path=str(tmp_path / "g" / export.TFLITE_FILE))
+    (inp,) = lite.get_input_details()
+    lite.resize_tensor_input(inp["index"], [50, 16])
+    lite.allocate_tensors()
+    lite.set_tensor(inp["index"], z)
+    lite.invoke()
+    outs = {o["name"].split(":")[0]: lite.get_tensor(o["index"])
+            for o in lite.get_output_details()}
+    np.testing.assert_allclose(outs["images"], images, atol=1e-5)
+    assert np.abs(outs["digits"].astype(int) - want[..., None]).max() <= 1
+
+    info = json.loads((tmp_path / "g" / export.INFO_FILE).read_text())
+    assert info["source"] == "checkpoint" and info["epochs"] == 1
+    assert info["z_size"] == 16 and info["tflite"] == export.TFLITE_FILE
+    averaged = "recipe" in checkpoint
+    assert info["weights"] == ("moving average of G's weights" if averaged
+                               else "G's weights")
+    assert ("settings" in info) == ("seed_script" not in checkpoint)
+
+
+def test_export_json_carries_the_evaluation(tmp_path):
+    run(small_hp(tmp_path / "run", max_epoch=1))
+    figures = {"fid": 12.5, "mnist_score": 8.1, "class_kl": 0.02, "precision": 0.7,
+               "recall": 0.6, "num_images": 10000, "class_histogram": [1000] * 10}
+    (tmp_path / "run" / "model-1.eval.json").write_text(json.dumps(figures))
+    export.main(["--output", str(tmp_path / "run"), "--to", str(tmp_path / "g")])
+    info = json.loads((tmp_path / "g" / export.INFO_FILE).read_text())
+    assert info["evaluation"]["fid"] == 12.5 and info["evaluation"]["num_images"] == 10000
+    assert info["settings"]["seed"] == 7 and not os.path.exists(tmp_path / "g" / "generator.tflite")
+
+
+def _fails(capsys, argv, words):
+    with pytest.raises(SystemExit) as e:
+        export.main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert words in err, err
+
+
+def test_bad_input_is_one_line_and_nothing_is_half_written(tmp_path, capsys, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    _fails(capsys, ["--output", str(tmp_path / "empty"), "--to", str(tmp_path / "g")],
+           "no checkpoint")
+    run(small_hp(tmp_path / "run", max_epoch=1))
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "mine.txt").write_text("keep")
+    _fails(capsys, ["--output", str(tmp_path / "run"), "--to", str(tmp_path / "full")],
+           "exists and is not empty")
+    assert os.listdir(tmp_path / "full") == ["mine.txt"]
+    (tmp_path / "file").write_text("keep")
+    _fails(capsys, ["--output", str(tmp_path / "run"), "--to", str(tmp_path / "file" / "g")],
+           "does not exist")
+    before = sorted(os.listdir(tmp_path))
+
+    def disk_full(saved_dir, path):
+        raise OSError(28, "No space left on device", path)
+
+    monkeypatch.setattr(serving, "to_tflite", disk_full)
+    _fails(capsys, ["--output", str(tmp_path / "run"), "--to", str(tmp_path / "g"),
+                    "--tflite"], "generator.tflite: the disk is full")
+    assert sorted(os.listdir(tmp_path)) == before  # no g, no temporary folder
+    (tmp_path / "g").mkdir()  # an empty folder may be the target
+    export.main(["--output", str(tmp_path / "run"), "--to", str(tmp_path / "g")])
+    assert "saved_model.pb" in os.listdir(tmp_path / "g")
