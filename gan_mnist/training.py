@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from . import checkpoints, config, grid, pictures, rundir, streams
-from ._tf import session, v1
+from ._tf import session, tf, v1
 from .config import GRID_SIZE
 from .evaluation import evaluate_array
 from .events import EventLog
@@ -47,6 +47,10 @@ def train(plan, out=sys.stdout):
     loss ends the run early.
     """
     hp, folder, log = plan.hp, plan.hp.output, logger(out)
+    if tf.config.list_physical_devices("GPU"):
+        # Some GPU kernels are not deterministic without it; exact resume
+        # needs them to be. On the CPU it changes nothing.
+        tf.config.experimental.enable_op_determinism()
     tg = build_train_graph(hp, len(plan.images))
     new_average = False
     if plan.resume:

@@ -24,18 +24,15 @@ README) leaves them unchanged.
 
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from gan_mnist import checkpoints, config, rundir  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runlib  # noqa: E402
+from gan_mnist import config  # noqa: E402
 from gan_mnist.fileio import atomic_path, write_text  # noqa: E402
 from gan_mnist.metrics import FIGURES  # noqa: E402
-from gan_mnist.metrics_csv import read_rows  # noqa: E402
 
 
 
@@ -53,21 +50,12 @@ CONFIGS = {"seed": [], **_single_options("improved"),
            "recipe": ["--recipe", "improved"]}
 
 
-def train(name, flags, args):
+def train(name, flags, args, seed=None):
     """Train (or resume) one configuration; returns its metrics rows."""
-    folder = os.path.join(args.out, name)
-    cmd = [sys.executable, "-m", "gan_mnist.train", "--output", folder,
-           "--seed", str(args.seed), "--max-epoch", str(args.max_epoch),
-           "--eval-every", str(args.eval_every), "--eval-num", str(args.eval_num),
-           *flags]
-    if args.limit:
-        cmd += ["--limit", str(args.limit)]
-    if os.path.isdir(folder) and checkpoints.latest(folder):
-        cmd.append("--restore")
-    print(f"== {name}: {' '.join(cmd[3:])}", flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    rows = read_rows(os.path.join(folder, rundir.METRICS_FILE))
-    return [r for r in rows if r["epoch"] < args.max_epoch]
+    seed = args.seed if seed is None else seed
+    folder = os.path.join(args.out, name if seed == args.seed else f"{name}-s{seed}")
+    return runlib.train_run(folder, flags, seed, args.max_epoch, args.eval_every,
+                            args.eval_num, args.limit)
 
 
 def table(results):
@@ -91,25 +79,20 @@ def summary(results, last):
     lines = ["| configuration | " + " | ".join(head) + " |",
              "| --- | " + " | ".join("---" for _ in head) + " |"]
     for name, rows in results.items():
-        fids = [at(rows, e) for e in epochs]
-        end = at(rows, last)
+        fids = [runlib.at(rows, e) for e in epochs]
+        end = runlib.at(rows, last)
         cells = [f"{r['fid']:.1f}" if r else "" for r in fids]
         cells += [f"{end[k]:.3f}" if end else "" for k in FIGURES[1:]]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def at(rows, epochs):
-    """The evaluated row after ``epochs`` epochs, or None."""
-    return next((r for r in rows if r["epoch"] + 1 == epochs and "fid" in r), None)
-
-
 def verdict(results):
     """Markdown lines: the recipe against the targets it was chosen for
     (FID at 30 epochs at most a quarter of the seed's; at 50 epochs an MNIST
     score of at least 8 and a class KL of at most 0.05)."""
-    seed30 = at(results.get("seed", []), 30)
-    rec30, rec50 = (at(results.get("recipe", []), e) for e in (30, 50))
+    seed30 = runlib.at(results.get("seed", []), 30)
+    rec30, rec50 = (runlib.at(results.get("recipe", []), e) for e in (30, 50))
     if not (seed30 and rec30 and rec50):
         return ""
     checks = [

@@ -1,0 +1,48 @@
+"""Helpers shared by the scripts that train several configurations
+(``ablation.py``, ``time_to_quality.py``): train or resume one run in its
+folder, and read what it reached."""
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from gan_mnist import checkpoints, rundir  # noqa: E402
+from gan_mnist.metrics_csv import read_rows  # noqa: E402
+
+
+def train_run(folder, flags, seed, max_epoch, eval_every, eval_num, limit=None):
+    """Train ``python -m gan_mnist.train`` with ``flags`` in ``folder`` up to
+    ``max_epoch`` epochs, resuming what an earlier call left there; returns
+    its metrics rows up to ``max_epoch``."""
+    cmd = [sys.executable, "-m", "gan_mnist.train", "--output", folder,
+           "--seed", str(seed), "--max-epoch", str(max_epoch),
+           "--eval-every", str(eval_every), "--eval-num", str(eval_num), *flags]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    if os.path.isdir(folder) and checkpoints.latest(folder):
+        cmd.append("--restore")
+    print(f"== {folder}: {' '.join(cmd[3:])}", flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    rows = read_rows(os.path.join(folder, rundir.METRICS_FILE))
+    return [r for r in rows if r["epoch"] < max_epoch]
+
+
+def at(rows, epochs):
+    """The evaluated row after ``epochs`` epochs, or None."""
+    return next((r for r in rows if r["epoch"] + 1 == epochs and "fid" in r), None)
+
+
+def first_reached(rows, target):
+    """(epochs, training seconds) when the rows first meet ``target``, a
+    dict {figure: (">=" or "<=", value)}; training seconds exclude the
+    evaluations. None if never."""
+    seconds = 0.0
+    for r in rows:
+        seconds += r["seconds"]
+        if "fid" in r and all(r[k] >= v if op == ">=" else r[k] <= v
+                              for k, (op, v) in target.items()):
+            return r["epoch"] + 1, seconds
+    return None

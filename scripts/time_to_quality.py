@@ -1,0 +1,175 @@
+"""Minutes of training to the tutorial's 500-epoch quality and to near-real
+digits, for the defaults and the recipes.
+
+    python scripts/time_to_quality.py --out runs/ttq
+    python scripts/time_to_quality.py --out runs/ttq --only fast --seeds 1 2 3
+
+Each configuration trains with ``python -m gan_mnist.train`` in
+``OUT/<name>-s<seed>`` (an interrupted script resumes where it stopped),
+evaluating on 10000 samples every 2 epochs up to epoch 30 and every 10
+epochs after that (every 10 throughout for the defaults). The minutes are
+the wall-clock time of the training steps up to that evaluation, as
+metrics.csv records it; evaluations are not counted. Targets:
+
+- the tutorial's quality: FID <= 25.1 (its defaults after 500 epochs,
+  evaluated the same way);
+- near real: MNIST score >= 9 and FID <= 5.
+
+It writes ``OUT/time_to_quality.md`` (one row per configuration: minutes
+and epochs to each target, mean and range over the seeds, and the best
+figures reached) and ``OUT/time_to_quality.png`` (FID against minutes).
+Run it alone on the machine: the minutes are what it measures.
+"""
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runlib  # noqa: E402
+from gan_mnist.fileio import atomic_path, write_text  # noqa: E402
+from gan_mnist.metrics_csv import read_rows  # noqa: E402
+
+TARGETS = {
+    "FID <= 25.1 (the tutorial after 500 epochs)": {"fid": ("<=", 25.1)},
+    "MNIST score >= 9 and FID <= 5 (near real)": {"mnist_score": (">=", 9.0),
+                                                   "fid": ("<=", 5.0)},
+}
+# name -> (flags, epochs, epochs evaluated every 2 before 10)
+CONFIGS = {
+    "defaults": ([], 500, 0),
+    "improved": (["--recipe", "improved"], 100, 30),
+    "fast": (["--recipe", "fast"], 100, 30),
+    "fast-bfloat16": (["--recipe", "fast", "--precision", "bfloat16"], 100, 30),
+}
+
+
+def train(name, seed, args):
+    """Train one configuration and seed in two phases (dense evaluation
+    early, where the first target falls); returns its metrics rows."""
+    flags, epochs, dense = CONFIGS[name]
+    epochs = min(epochs, args.max_epoch or epochs)
+    folder = os.path.join(args.out, f"{name}-s{seed}")
+    if dense:
+        runlib.train_run(folder, flags, seed, min(dense, epochs), 2, args.eval_num)
+    return runlib.train_run(folder, flags, seed, epochs, 10, args.eval_num)
+
+
+def collect(out):
+    """{configuration: {seed: metrics rows}} of every run in ``out``."""
+    results = {}
+    for name in CONFIGS:
+        for entry in sorted(os.listdir(out)):
+            m = re.fullmatch(re.escape(name) + r"-s(\d+)", entry)
+            rows = m and read_rows(os.path.join(out, entry, "metrics.csv"))
+            if rows:
+                results.setdefault(name, {})[int(m.group(1))] = rows
+    return results
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def describe(values, fmt):
+    """'mean (min-max)' of a list of numbers, or the one value."""
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return (fmt.format(statistics.mean(values)) + " (" + fmt.format(min(values))
+            + "-" + fmt.format(max(values)) + ")")
+
+
+def table(results):
+    """Markdown: per configuration, minutes and epochs to each target."""
+    head = ["configuration", "seeds"]
+    for t in TARGETS:
+        head += [f"minutes to {t}", "epochs"]
+    head += ["best FID", "best MNIST score"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for name, runs in results.items():
+        cells = [name, " ".join(str(s) for s in runs)]
+        for target in TARGETS.values():
+            hits = [runlib.first_reached(rows, target) for rows in runs.values()]
+            done = [h for h in hits if h]
+            if not done:
+                last = max(r["epoch"] + 1 for rows in runs.values() for r in rows)
+                cells += [f"not within {last} epochs", ""]
+                continue
+            miss = f"; {len(hits) - len(done)} seed(s) not" if len(done) < len(hits) else ""
+            cells += [describe([s / 60 for _, s in done], "{:.1f}") + miss,
+                      describe([e for e, _ in done], "{:.0f}")]
+        evals = [[r for r in rows if "fid" in r] for rows in runs.values()]
+        cells.append(describe([min(r["fid"] for r in ev) for ev in evals], "{:.2f}"))
+        cells.append(describe([max(r["mnist_score"] for r in ev) for ev in evals],
+                              "{:.2f}"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(results, path):
+    """FID against training minutes, one line per run."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
+    colours = dict(zip(results, plt.get_cmap("tab10").colors))
+    for name, runs in results.items():
+        for i, rows in enumerate(runs.values()):
+            minutes, pts = 0.0, []
+            for r in rows:
+                minutes += r["seconds"] / 60
+                if "fid" in r:
+                    pts.append((minutes, r["fid"]))
+            if pts:
+                ax.plot(*zip(*pts), color=colours[name], lw=1.5, marker="o", ms=2,
+                        label=name if i == 0 else None)
+    for label, target in TARGETS.items():
+        ax.axhline(target["fid"][1], color="gray", lw=0.8, ls="--")
+        ax.annotate(label.split(" (")[1].rstrip(")"), (0, target["fid"][1]),
+                    fontsize=7, color="gray", va="bottom")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("training minutes (evaluations excluded)")
+    ax.set_ylabel("FID, 10000 samples (lower is better)")
+    ax.set_title(f"time to quality, {cpu_name()}", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="runs/ttq")
+    p.add_argument("--only", nargs="*", choices=list(CONFIGS),
+                   help="configurations to run (default: all)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    p.add_argument("--max-epoch", type=int, help="cap every configuration's epochs")
+    p.add_argument("--eval-num", type=int, default=10000)
+    args = p.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    for name in args.only or CONFIGS:
+        for seed in args.seeds:
+            train(name, seed, args)
+    results = collect(args.out)
+    report = (f"Measured on {cpu_name()}, {os.cpu_count()} cores.\n\n"
+              + table(results))
+    write_text(os.path.join(args.out, "time_to_quality.md"), report)
+    plot(results, os.path.join(args.out, "time_to_quality.png"))
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
