@@ -1,22 +1,28 @@
 """Training throughput and memory: the package against the seed's loop.
 
     python scripts/benchmark.py --batch-size 256
+    python scripts/benchmark.py --recipe improved            # batch 32, its options
+    python scripts/benchmark.py --recipe improved --precision bfloat16
 
 In one process, after a warm-up, it alternates timed blocks of
 
-  package  -- gan_mnist's training step: data and noise drawn in the graph,
-              one run call per iteration, G update through D on G(z) only;
+  package  -- gan_mnist's training step as training runs it: data and noise
+              drawn in the graph, four steps chained in one run call, G
+              update through D on G(z) only, with the options asked for;
+  single   -- the same graph, one step per run call (what the package did
+              before chaining), to measure the chain's gain;
   seed     -- a loop written the tutorial's way around its graph
               (gan_mnist.reference): per-step feed_dict of float64-normalised
               numpy batches, numpy noise, one run call for the D update and
-              one for the G update, D over the concatenated batch in both;
+              one for the G update, D over the concatenated batch in both
+              (the tutorial's options, whatever the flags);
 
-so that both sides meet the same machine load. It reports iterations/s (the
-median block), the ratio (the median of the rounds' package/seed ratios),
-the useful GFLOP/s as a share of a TensorFlow matmul peak measured here at
-the same shapes, and the peak resident memory
-of a whole training process of each kind above that of a process that only
-imports TensorFlow (each measured in a child process).
+so that all meet the same machine load. It reports iterations/s (the median
+block), the ratios to the seed's loop (the median of the rounds' ratios of
+neighbouring blocks), the useful GFLOP/s as a share of a TensorFlow matmul
+peak measured here at the same shapes, and the peak resident memory of a
+whole training process of the package and of the seed's loop above that of
+a process that only imports TensorFlow (each measured in a child process).
 
 Useful FLOP per iteration, for B images per batch, sizes Z, H1, H2 and
 P = 784 pixels (a multiply-add counts 2):
@@ -65,25 +71,29 @@ def load_train():
 
 
 class PackageLoop:
-    """The package's training iteration, exactly as train.py runs it."""
+    """The package's training steps as training runs them: ``steps_per_run``
+    chained steps per run call (``chain=False``: one step per call)."""
 
-    def __init__(self, hp, images):
+    def __init__(self, hp, images, chain=True):
         from gan_mnist._tf import session
         from gan_mnist.train_graph import build_train_graph
+        from gan_mnist.training import session_config
         self.tg = build_train_graph(hp._replace(seed=1), len(images))
-        self.sess = session(self.tg.graph)
+        self.sess = session(self.tg.graph, session_config(hp))
         self.sess.run(self.tg.init)
         self.sess.run(self.tg.data_init, {
             self.tg.images: images,
             self.tg.order: np.arange(len(images), dtype=np.int32)})
-        self.fetches = [self.tg.train_op, self.tg.d_loss, self.tg.g_loss,
-                        self.tg.d_real, self.tg.d_fake]
+        tg = self.tg
+        self.k = tg.steps_per_run if chain else 1
+        self.fetches = ([tg.train_steps, tg.step_losses] if chain else
+                        [tg.train_op, tg.d_loss, tg.g_loss, tg.d_real, tg.d_fake])
         self.i = 0
 
     def run(self, n):
-        for _ in range(n):
+        for _ in range(0, n, self.k):
             self.sess.run(self.fetches, {self.tg.iteration: self.i})
-            self.i += 1
+            self.i += self.k
 
 
 class SeedLoop:
@@ -114,11 +124,11 @@ class SeedLoop:
             self.j += 1
 
 
-def matmul_peak(hp, repeats=20):
+def matmul_peak(hp, repeats=10, rounds=5):
     """GFLOP/s of TensorFlow float32 matmuls at the shapes of one iteration
-    (forward, input-gradient and weight-gradient products of both networks),
-    each product run alone as in the training step's chain of dependent ops;
-    the best of ``repeats`` timings of each."""
+    (forward, input-gradient and weight-gradient products of both networks):
+    each product computed ``repeats`` times in one run call, so that the
+    call's own cost does not count; the best of ``rounds`` timings."""
     from gan_mnist._tf import session, tf, v1
     B, P = hp.batch_size, IMAGE_SIZE
     layers = [(B, hp.z_size, hp.h1_size), (B, hp.h1_size, hp.h2_size),
@@ -133,20 +143,22 @@ def matmul_peak(hp, repeats=20):
         for m, k, n in shapes:
             a = v1.Variable(tf.random.normal([m, k]))
             b = v1.Variable(tf.random.normal([k, n]))
-            # Summed in full: a sliced or unused product could be pruned by
-            # the graph optimiser. The sum costs m*n, the product m*k*n.
-            ops.append(tf.reduce_sum(tf.matmul(a, b)))
+            # Distinct products (a scaled copy each), summed in full: an
+            # unused or repeated product could be pruned by the optimiser.
+            # The scaling and the sums cost m*k and m*n, the product m*k*n.
+            ops.append(tf.add_n([tf.reduce_sum(tf.matmul(a * (1.0 + r / 1024), b))
+                                 for r in range(repeats)]))
         init = v1.global_variables_initializer()
     seconds = 0.0
     with session(graph) as sess:
         sess.run(init)
         for op in ops:
             times = []
-            for _ in range(repeats + 3):
+            for _ in range(rounds + 2):
                 t = time.perf_counter()
                 sess.run(op)
                 times.append(time.perf_counter() - t)
-            seconds += min(times[3:])
+            seconds += min(times[2:]) / repeats
     return sum(2 * m * k * n for m, k, n in shapes) / seconds / 1e9
 
 
@@ -164,43 +176,68 @@ def child(kind, hp, iters):
     print(int(hwm.split()[1]) / 1024)
 
 
-def peak_memory(hp, iters=30):
+def peak_memory(argv, iters=32):
     """Peak RSS (MB) of each kind of process, each in a fresh child."""
     out = {}
     for kind in ("import", "package", "seed"):
-        r = subprocess.run([sys.executable, __file__, "--child", kind,
-                            "--batch-size", str(hp.batch_size),
+        r = subprocess.run([sys.executable, __file__, *argv, "--child", kind,
                             "--iters", str(iters)],
                            capture_output=True, text=True, check=True)
         out[kind] = float(r.stdout.split()[-1])
     return out
 
 
+def cpu_name():
+    with open("/proc/cpuinfo") as f:
+        return next((line.split(":", 1)[1].strip() for line in f
+                     if line.startswith("model name")), "unknown CPU")
+
+
+def settings(args):
+    """HParams from the flags: the defaults, a recipe, then the flags."""
+    from gan_mnist import config
+    hp = HParams()._replace(**config.RECIPES.get(args.recipe, {}))
+    if args.batch_size:
+        hp = hp._replace(batch_size=args.batch_size)
+    return hp._replace(precision=args.precision)
+
+
 def main(argv=None):
+    from gan_mnist import config
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, help="default: 256, or the recipe's")
+    p.add_argument("--recipe", choices=sorted(config.RECIPES),
+                   help="the recipe's options (and batch size) for the package")
+    p.add_argument("--precision", choices=config.PRECISIONS, default="float32")
     p.add_argument("--rounds", type=int, default=10,
-                   help="alternating timed blocks per side")
-    p.add_argument("--iters", type=int, default=100, help="iterations per block")
+                   help="alternating timed blocks per loop")
+    p.add_argument("--iters", type=int, default=None,
+                   help="iterations per block (default: 25600 / batch size)")
     p.add_argument("--child", choices=["import", "package", "seed"],
                    help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    hp = HParams(batch_size=args.batch_size)
+    hp = settings(args)
+    iters = args.iters or max(8, 25600 // hp.batch_size // 8 * 8)
     if args.child:
-        return child(args.child, hp, args.iters)
+        return child(args.child, hp, iters)
+    if hp.precision == "bfloat16":
+        from gan_mnist.preflight import check_bfloat16
+        check_bfloat16()
 
     images = load_train()
-    loops = {"package": PackageLoop(hp, images), "seed": SeedLoop(hp, images)}
+    loops = {"package": PackageLoop(hp, images),
+             "single": PackageLoop(hp, images, chain=False),
+             "seed": SeedLoop(hp, images)}
     for loop in loops.values():  # warm-up: graph optimisation, allocator
-        loop.run(20)
+        loop.run(24)
     rates = {k: [] for k in loops}
     total = args.rounds * len(loops)
     started = time.time()
     for r in range(args.rounds):
         for name, loop in loops.items():
             t = time.perf_counter()
-            loop.run(args.iters)
-            rates[name].append(args.iters / (time.perf_counter() - t))
+            loop.run(iters)
+            rates[name].append(iters / (time.perf_counter() - t))
             done = r * len(loops) + list(loops).index(name) + 1
             left = (time.time() - started) / done * (total - done)
             print(f"  block {done}/{total}: {name} {rates[name][-1]:.1f} it/s"
@@ -208,22 +245,28 @@ def main(argv=None):
     for loop in loops.values():
         loop.sess.close()
     peak = matmul_peak(hp)
-    mem = peak_memory(hp)
+    flag_argv = [w for w in (argv if argv is not None else sys.argv[1:])]
+    mem = peak_memory(flag_argv)
     flop = useful_flop(hp)
     med = {k: statistics.median(v) for k, v in rates.items()}
-    # The ratio of each round's two neighbouring blocks, then the median:
-    # load that drifts during the run touches both sides of a pair alike.
-    ratio = statistics.median(p / s for p, s in zip(rates["package"], rates["seed"]))
-    print(f"batch {hp.batch_size}: {flop / 1e9:.3f} useful GFLOP/iteration, "
-          f"TensorFlow matmul peak {peak:.1f} GFLOP/s, "
-          f"bare TensorFlow import {mem['import']:.0f} MB")
-    print(f"{'loop':8} {'it/s':>7} {'ratio':>6} {'GFLOP/s':>8} {'of peak':>8} "
+    # The ratio of each round's neighbouring blocks, then the median: load
+    # that drifts during the run touches both sides of a pair alike.
+    ratio = {k: statistics.median(a / b for a, b in zip(rates[k], rates["seed"]))
+             for k in rates}
+    chain = statistics.median(a / b for a, b in zip(rates["package"], rates["single"]))
+    options = f"--recipe {args.recipe}" if args.recipe else "the tutorial's options"
+    print(f"{cpu_name()}, {os.cpu_count()} cores; batch {hp.batch_size}, {options}, "
+          f"{hp.precision}: {flop / 1e9:.3f} useful GFLOP/iteration, TensorFlow "
+          f"matmul peak {peak:.1f} GFLOP/s (float32), bare TensorFlow import "
+          f"{mem['import']:.0f} MB")
+    print(f"{'loop':8} {'it/s':>7} {'vs seed':>8} {'GFLOP/s':>8} {'of peak':>8} "
           f"{'memory':>9}")
-    for name in ("seed", "package"):
+    for name in ("seed", "single", "package"):
         gf = med[name] * flop / 1e9
-        extra = mem[name] - mem["import"]
-        print(f"{name:8} {med[name]:7.1f} {ratio if name == 'package' else 1:6.2f} "
-              f"{gf:8.1f} {gf / peak:8.0%} {extra:6.0f} MB")
+        extra = f"{mem[name] - mem['import']:6.0f} MB" if name in mem else ""
+        print(f"{name:8} {med[name]:7.1f} {ratio[name]:8.2f} {gf:8.1f} "
+              f"{gf / peak:8.0%} {extra}")
+    print(f"chained steps / one step per call: {chain:.3f} (median of paired blocks)")
     print(f"package memory / seed memory (above import): "
           f"{(mem['package'] - mem['import']) / (mem['seed'] - mem['import']):.0%}")
 
