@@ -16,7 +16,9 @@ from .config import IMAGE_SIZE
 SeedGraph = collections.namedtuple("SeedGraph", [
     "graph", "x_data", "z_prior", "keep_prob", "masks", "x_generated",
     "d_loss", "g_loss", "d_trainer", "g_trainer", "global_step", "init",
-    "saver", "g_params", "d_params"])
+    "saver", "g_params", "d_params",
+    "learning_rate",  # placeholder: feed the D or the G rate with its trainer
+    "g_average"])     # op: update the average of G's weights (no-op if off)
 
 
 def _layer(shape, name):
@@ -28,7 +30,11 @@ def build_seed_graph(hp, with_masks=False, seed=None):
     """Build the seed's training graph in a new tf.Graph.
 
     Args:
-      hp: config.HParams (sizes, batch_size, learning_rate).
+      hp: config.HParams (sizes, batch_size, learning_rate); the options
+        beyond the seed that change one step (beta1, beta2, label_smoothing,
+        leaky_relu, r1, g_average) are honoured the seed's way, so a test can
+        compare one step of either graph with them. Feed ``learning_rate``
+        with each trainer (the D or the G rate).
       with_masks: False uses ``tf.nn.dropout``; True takes D's dropout
         keep-masks from two placeholders (2B, H2) and (2B, H1) of 0/1, so a
         test can give this graph and the package's the same masks.
@@ -58,6 +64,9 @@ def build_seed_graph(hp, with_masks=False, seed=None):
             masks = (v1.placeholder(tf.float32, [2 * B, hp.h2_size], name="mask1"),
                      v1.placeholder(tf.float32, [2 * B, hp.h1_size], name="mask2"))
 
+        def act(h):
+            return tf.nn.leaky_relu(h, alpha=hp.leaky_relu) if hp.leaky_relu else tf.nn.relu(h)
+
         def dropout(h, i):
             if masks is None:
                 return tf.nn.dropout(h, rate=1.0 - keep_prob)
@@ -67,20 +76,33 @@ def build_seed_graph(hp, with_masks=False, seed=None):
         d_w1, d_b1 = _layer([IMAGE_SIZE, hp.h2_size], ("d", 1))
         d_w2, d_b2 = _layer([hp.h2_size, hp.h1_size], ("d", 2))
         d_w3, d_b3 = _layer([hp.h1_size, 1], ("d", 3))
-        h1 = dropout(tf.nn.relu(tf.matmul(x_in, d_w1) + d_b1), 0)
-        h2 = dropout(tf.nn.relu(tf.matmul(h1, d_w2) + d_b2), 1)
+        h1 = dropout(act(tf.matmul(x_in, d_w1) + d_b1), 0)
+        h2 = dropout(act(tf.matmul(h1, d_w2) + d_b2), 1)
         h3 = tf.matmul(h2, d_w3) + d_b3
         y_data = tf.nn.sigmoid(tf.slice(h3, [0, 0], [B, -1]))
         y_generated = tf.nn.sigmoid(tf.slice(h3, [B, 0], [-1, -1]))
         d_params = [d_w1, d_b1, d_w2, d_b2, d_w3, d_b3]
 
-        d_loss = -(tf.math.log(y_data) + tf.math.log(1 - y_generated))
+        t = 1.0 - hp.label_smoothing
+        real_term = tf.math.log(y_data) if t == 1.0 else (
+            t * tf.math.log(y_data) + (1 - t) * tf.math.log(1 - y_data))
+        d_loss = -(real_term + tf.math.log(1 - y_generated))
         g_loss = -tf.math.log(y_generated)
-        optimizer = v1.train.AdamOptimizer(hp.learning_rate)
-        d_trainer = optimizer.minimize(d_loss, var_list=d_params)
+        d_objective = d_loss
+        if hp.r1:
+            (grad,) = tf.gradients(tf.reduce_sum(tf.slice(h3, [0, 0], [B, -1])), x_data)
+            d_objective = tf.reduce_sum(d_loss) + 0.5 * hp.r1 * tf.reduce_sum(grad ** 2)
+        learning_rate = v1.placeholder_with_default(
+            tf.constant(hp.learning_rate, tf.float32), [], name="learning_rate")
+        optimizer = v1.train.AdamOptimizer(learning_rate, beta1=hp.beta1,
+                                           beta2=hp.beta2)
+        d_trainer = optimizer.minimize(d_objective, var_list=d_params)
         g_trainer = optimizer.minimize(g_loss, var_list=g_params)
+        g_average = tf.no_op()
+        if hp.g_average:
+            g_average = v1.train.ExponentialMovingAverage(hp.g_average).apply(g_params)
         init = v1.global_variables_initializer()
         saver = v1.train.Saver()
     return SeedGraph(graph, x_data, z_prior, keep_prob, masks, x_generated,
                      d_loss, g_loss, d_trainer, g_trainer, global_step, init,
-                     saver, g_params, d_params)
+                     saver, g_params, d_params, learning_rate, g_average)

@@ -301,3 +301,62 @@ def test_d_and_g_updates_take_their_own_learning_rates(tiny_hp, fake_images):
     d_step, g_step = (np.abs(a - b) for a, b in zip(after, before))
     assert np.median(d_step[d_step > 0]) == pytest.approx(3e-3, rel=1e-3)
     assert np.median(g_step[g_step > 0]) == pytest.approx(2e-4 * 1.99 ** 0.5 / 1.5, rel=1e-3)
+
+
+@pytest.mark.parametrize("options", [
+    # --recipe improved's options that act within a step (and its average)
+    dict(leaky_relu=0.2, label_smoothing=0.1, beta1=0.5, learning_rate=2e-4,
+         g_average=0.999),
+    # the newer options: separate rates, beta2, R1, and a rate late in its decay
+    dict(leaky_relu=0.2, d_learning_rate=3e-3, g_learning_rate=1e-3, beta2=0.99,
+         r1=2.0, lr_decay=0.5, g_average=0.9),
+])
+def test_a_step_with_the_recipes_options_equals_the_seed_graphs(tiny_hp, fake_images, options):
+    """As the test above, with the options: the tutorial's graph built its
+    way with the same options gives the same losses, weights, Adam slots and
+    average after one step."""
+    hp = tiny_hp._replace(seed=11, max_epoch=2, **options)
+    tg = build_train_graph(hp, len(fake_images))
+    it = 13  # of 2 x 8 iterations: a decaying rate is at 3 / 8 of its value
+    sess = _session(tg, fake_images)
+    start = sess.run(tg.g_params + tg.d_params)
+    t = tg.tensors
+    _, d_loss, g_loss, x_real, z, dm, gm = sess.run(
+        [tg.train_op, tg.d_loss, tg.g_loss, t["x_real"], t["z"],
+         t["d_masks"], t["g_masks"]], {tg.iteration: it})
+    names = [v.op.name for v in tg.g_params + tg.d_params]
+    names += ["g_w3/Adam", "d_w1/Adam_1", "beta1_power", "beta2_power"]
+    names += [n + checkpoints.AVERAGE_SUFFIX for n in ("g_w1", "g_b3")]
+    after = _read_vars(sess, tg.graph, names)
+    scale = 3 / 8 if hp.lr_decay else 1.0
+    rates = [(r or hp.learning_rate) * scale
+             for r in (hp.d_learning_rate, hp.g_learning_rate)]
+
+    dm, gm = [[(m > 0).astype(np.float32) for m in ms] for ms in (dm, gm)]
+    sg = reference.build_seed_graph(hp, with_masks=True)
+    with sg.graph.as_default():
+        s = v1.Session()
+        s.run(sg.init)
+        found = {v.op.name: v for v in sg.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+        for var, value in zip(sg.g_params + sg.d_params, start):
+            var.load(value, s)
+            shadow = found.get(var.op.name + checkpoints.AVERAGE_SUFFIX)
+            if shadow is not None:  # the average starts at the weights
+                shadow.load(value, s)
+        feed = {sg.x_data: x_real, sg.z_prior: z, sg.keep_prob: hp.keep_prob,
+                sg.masks[0]: dm[0], sg.masks[1]: dm[1], sg.learning_rate: rates[0]}
+        _, seed_d = s.run([sg.d_trainer, sg.d_loss], feed)
+        feed[sg.masks[0]] = np.concatenate([np.ones_like(gm[0]), gm[0]])
+        feed[sg.masks[1]] = np.concatenate([np.ones_like(gm[1]), gm[1]])
+        feed[sg.learning_rate] = rates[1]
+        _, seed_g = s.run([sg.g_trainer, sg.g_loss], feed)
+        s.run(sg.g_average)
+        seed_after = _read_vars(s, sg.graph, names)
+
+    assert d_loss == pytest.approx(seed_d.mean(), rel=1e-5)
+    assert g_loss == pytest.approx(seed_g.mean(), rel=1e-5)
+    for name in names:
+        np.testing.assert_allclose(after[name], seed_after[name], rtol=1e-5,
+                                   atol=1e-7, err_msg=name)
+    moved = [n for n, s0 in zip(names, start) if not np.array_equal(after[n], s0)]
+    assert len(moved) == 12  # the step moved every weight
