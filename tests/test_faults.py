@@ -7,6 +7,7 @@ is still there, byte for byte.
 
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,12 +58,18 @@ def one_line(err, *words):
         assert w in err, err
 
 
-@pytest.fixture
-def trained(tmp_path, capsys):
-    """A folder with a 2-epoch tiny run (model-1, model-2)."""
-    folder = tmp_path / "run"
-    assert main(capsys, "--output", str(folder), *TINY, "--max-epoch", "2")[0] == 0
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory):
+    """A 2-epoch tiny run (model-1, model-2), made once for the module."""
+    folder = tmp_path_factory.mktemp("template") / "run"
+    train.main(["--output", str(folder), *TINY, "--max-epoch", "2"])
     return folder
+
+
+@pytest.fixture
+def trained(trained_once, tmp_path):
+    """A copy of that run for one test to damage."""
+    return shutil.copytree(trained_once, tmp_path / "run")
 
 
 # ------------------------------------------------------- never overwrite ---
@@ -171,13 +178,13 @@ def test_a_damaged_checkpoint_is_named_and_the_one_before_resumes_exactly(
     one_line(err, "model-2 is damaged", "model-2.data-00000-of-00001",
              f"--restore --checkpoint {trained / 'model-1'}")
     assert tree(trained) == before   # config.json not rewritten with the new flags
-    for cmd, extra in (("generate", ["--out", str(tmp_path / "x.png")]),
-                       ("evaluate", ["--no-floor", "--data-dir", DATA])):
-        r = subprocess.run([sys.executable, "-m", f"gan_mnist.{cmd}", "--output",
-                            str(trained), "--num", "16", *extra],
-                           capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=120)
-        assert r.returncode == 2, r.stderr
-        one_line(r.stderr, "model-2 is damaged")
+    from gan_mnist import evaluate, generate
+    for cmd, extra in ((generate.main, ["--out", str(tmp_path / "x.png")]),
+                       (evaluate.main, ["--no-floor", "--data-dir", DATA])):
+        with pytest.raises(SystemExit) as e:
+            cmd(["--output", str(trained), "--num", "16", *extra])
+        assert e.value.code == 2
+        one_line(capsys.readouterr().err, "model-2 is damaged")
     assert main(capsys, "--output", str(trained), "--restore", "--checkpoint",
                 str(trained / "model-1"), "--max-epoch", "2")[0] == 0
     assert main(capsys, "--output", str(tmp_path / "whole"), *TINY, "--max-epoch", "2")[0] == 0
