@@ -9,6 +9,7 @@ Modules, one job each, in the order data flows through a training run
   data         the MNIST IDX files
   streams      every random number: seed, stream and counter
   model        graph functions: generator, discriminator, dropout, losses
+  optim        the seed's one Adam for both updates; the learning rates
   train_graph  the whole training step as one graph
   training     the run: restore or start, epochs, end-of-epoch files
   progress     the progress line and the per-epoch log line
@@ -21,7 +22,8 @@ Modules, one job each, in the order data flows through a training run
   events, pictures  TensorBoard events; losses.png and progress.gif
   classifier, metrics, evaluation  the MNIST CNN, the figures, measuring images
   sampling     a generator from a checkpoint; noise; generating images
-  evaluate, generate, views   the other commands
+  serving, pretrained  SavedModel/TFLite export; the generator that ships
+  evaluate, generate, export, views   the other commands
   reference    the seed script's graph, built its way, for comparison
   _tf, errors  quiet TensorFlow import; the one-line error type
 """

@@ -11,6 +11,7 @@ place that turns (epoch, step in the epoch) into that number.
 import collections
 
 from . import model, streams
+from .optim import SharedAdam, learning_rates
 from ._tf import tf, v1
 from .config import IMAGE_SIZE
 
@@ -27,20 +28,6 @@ def batch_from_data(data, order, j, batch_size):
     # The seed's arithmetic, in float64, then rounded once to float32: the
     # exact values that its feed_dict delivered.
     return tf.cast(pixels / 255.0 * 2.0 - 1.0, tf.float32)
-
-
-def learning_rates(hp, iteration, total_iterations):
-    """(D's, G's) Adam learning rate at ``iteration`` (int64 scalar): python
-    floats when they are constant (the seed's case), else float32 tensors
-    that fall linearly to 0 over the last ``hp.lr_decay`` of the
-    ``total_iterations`` (constant before)."""
-    d = hp.d_learning_rate or hp.learning_rate
-    g = hp.g_learning_rate or hp.learning_rate
-    if not hp.lr_decay:
-        return d, g
-    left = tf.cast(total_iterations - iteration, tf.float32)
-    scale = tf.clip_by_value(left / (hp.lr_decay * total_iterations), 0.0, 1.0)
-    return d * scale, g * scale
 
 
 TrainGraph = collections.namedtuple("TrainGraph", [
@@ -86,22 +73,6 @@ def global_iteration(tg, epoch, j):
     batch (``j`` of the epoch's order) and seeds the step's noise and
     dropout."""
     return epoch * tg.iters_per_epoch + j
-
-
-class SharedAdam:
-    """The seed's one Adam optimizer for both updates (so its beta powers are
-    shared and advance twice per iteration, and the checkpoint holds the
-    seed's keys), with a learning rate that may differ between them."""
-
-    def __init__(self, hp):
-        self._rate = None
-        self.adam = v1.train.AdamOptimizer(lambda: self._rate, beta1=hp.beta1,
-                                           beta2=hp.beta2)
-
-    def apply(self, grads, params, rate):
-        """Op: one Adam update of ``params`` with learning rate ``rate``."""
-        self._rate = rate
-        return self.adam.apply_gradients(list(zip(grads, params)))
 
 
 def _d_update(hp, x_real, x_fake, d_params, adam, rate, masks, after):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gan_mnist import checkpoints, model, reference, streams, train_graph
+from gan_mnist import checkpoints, model, optim, reference, streams
 from gan_mnist.train_graph import build_train_graph
 from gan_mnist._tf import tf, v1
 
@@ -277,10 +277,10 @@ def test_r1_penalty_is_the_squared_input_gradient_of_the_logit(tiny_hp):
 
 def test_learning_rates_fall_linearly_over_the_last_share_of_the_run(tiny_hp):
     hp = tiny_hp._replace(learning_rate=1e-3, g_learning_rate=5e-4, lr_decay=0.25)
-    assert train_graph.learning_rates(hp._replace(lr_decay=0.0), 7, 100) == (1e-3, 5e-4)
+    assert optim.learning_rates(hp._replace(lr_decay=0.0), 7, 100) == (1e-3, 5e-4)
     with tf.Graph().as_default():
         it = v1.placeholder(tf.int64, [])
-        d, g = train_graph.learning_rates(hp, it, 100)
+        d, g = optim.learning_rates(hp, it, 100)
         with v1.Session() as s:
             got = [s.run([d, g], {it: i}) for i in (0, 75, 80, 99, 100)]
     np.testing.assert_allclose([r[0] for r in got], [1e-3, 1e-3, 8e-4, 4e-5, 0.0], rtol=1e-6)
