@@ -238,6 +238,11 @@ def test_a_second_training_on_a_folder_refuses_at_once_and_the_first_goes_on(tmp
          "--restore"], capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=120)
     assert second.returncode == 2 and time.time() - started < 30
     one_line(second.stderr, f"in use by another run (process {first.pid})")
+    views = subprocess.run([sys.executable, "-m", "gan_mnist.views", "--output",
+                            str(tmp_path / "run")], capture_output=True, text=True,
+                           cwd=ROOT, env=_env(), timeout=120)
+    assert views.returncode == 2
+    one_line(views.stderr, f"process {first.pid}")
     _wait_for(tmp_path / "run" / "model-3.index", first)
     first.send_signal(signal.SIGTERM)
     first.communicate(timeout=60)
