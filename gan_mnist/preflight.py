@@ -20,10 +20,17 @@ Plan = collections.namedtuple("Plan", [
 ])
 
 
-def load_inputs(hp):
-    """Check what does not depend on the output folder's contents and load
-    the training set: (N, 784) uint8."""
-    rundir.check_writable(hp.output)
+def load_inputs(hp, resume=False):
+    """Check the flags, the CPU and the output folder as far as can be done
+    before the folder is locked (which writes its lock file into it), and
+    load the training set: (N, 784) uint8."""
+    if resume:
+        if not os.path.isdir(hp.output):
+            raise UsageError(f"--restore: no run folder {hp.output!r}; run without "
+                             "--restore to start one")
+        rundir.check_resume(hp.output)
+    else:
+        rundir.check_new_run(hp.output, epochs=0)  # nothing foreign or in doubt
     if hp.precision == "bfloat16":
         check_bfloat16()
     images, _ = load_mnist(hp.data_dir, "train", hp.limit)

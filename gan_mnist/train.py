@@ -144,7 +144,7 @@ def main(argv=None):
         notes = []
         hp = resolve(explicit, modes["restore"], notes)
         folder[0] = hp.output
-        images = preflight.load_inputs(hp)
+        images = preflight.load_inputs(hp, modes["restore"])
         with rundir.lock(hp.output):
             plan = preflight.prepare(hp, modes["restore"], modes["overwrite"],
                                      images, modes["checkpoint"])

@@ -317,6 +317,19 @@ def test_ctrl_c_in_the_first_epoch_offers_no_resume(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
+def test_a_refused_folder_of_the_users_is_left_as_it_was(tmp_path, capsys):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("the user's")
+    status, err = main(capsys, "--output", str(tmp_path / "mine"), *TINY)
+    assert status == 2
+    one_line(err, "'notes.txt'")
+    assert os.listdir(tmp_path / "mine") == ["notes.txt"]  # not even a lock file
+    status, err = main(capsys, "--output", str(tmp_path / "none"), "--restore")
+    assert status == 2
+    one_line(err, "no run folder")
+    assert not os.path.exists(tmp_path / "none")
+
+
 @pytest.mark.parametrize("output, words", [
     ("", "--output '': give the name of a folder"),
     ("x" * 300, "the name is too long"),
