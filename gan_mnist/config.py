@@ -78,6 +78,10 @@ RECIPES = {
         ("g_average", 0.999),      # Yazici et al. 2019
     ]),
 }
+# The fastest to good digits (README: time to quality): twice the rate,
+# falling linearly to 0 over the run's 100 epochs.
+RECIPES["fast"] = collections.OrderedDict(
+    RECIPES["improved"], learning_rate=4e-4, lr_decay=1.0, max_epoch=100)
 
 
 def as_flag(field, value):

@@ -38,8 +38,9 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def parse_args(argv=None):
     """Flags -> (explicit, modes): the flags the user gave, as a dict of
-    HParams fields, and {restore, checkpoint, overwrite}: how to treat the
-    output folder."""
+    HParams fields, and {restore, checkpoint, overwrite, stop_after}: how to
+    treat the output folder and when to stop this time (none of them is
+    saved in config.json)."""
     p = ArgumentParser(
         prog=PROG, description="Train the vanilla GAN of the tutorial on MNIST.",
         formatter_class=_HelpFormatter)
@@ -93,10 +94,11 @@ def parse_args(argv=None):
                         f"(default: {DEFAULTS['precision']})")
     p.add_argument("--recipe", choices=sorted(config.RECIPES),
                    default=argparse.SUPPRESS,
-                   help="set several options at once; 'improved' is " +
-                        config.recipe_flags("improved").replace("%", "%%") +
-                        "; flags given as well override it (default: none, "
-                        "the tutorial's settings)")
+                   help="set several options at once: " + "; ".join(
+                       f"'{name}' is " + config.recipe_flags(name).replace("%", "%%")
+                       for name in config.RECIPES) +
+                   "; flags given as well override it (default: none, the "
+                   "tutorial's settings)")
     p.add_argument("--restore", action="store_true",
                    help="continue from the newest checkpoint in --output; the "
                         "run's config.json supplies the flags not given")
@@ -106,8 +108,15 @@ def parse_args(argv=None):
     p.add_argument("--overwrite", action="store_true",
                    help="start a new run in an --output that holds one, "
                         "deleting that run's files (and only those)")
+    p.add_argument("--stop-after", metavar="EPOCHS", type=int,
+                   help="stop (with a checkpoint) once the run holds this many "
+                        "epochs, although --max-epoch is more; the learning-rate "
+                        "decay still spans --max-epoch, and --restore goes on")
     args = vars(p.parse_args(argv))
-    modes = {k: args.pop(k) for k in ("restore", "checkpoint", "overwrite")}
+    modes = {k: args.pop(k) for k in ("restore", "checkpoint", "overwrite",
+                                      "stop_after")}
+    if modes["stop_after"] is not None and modes["stop_after"] < 1:
+        raise UsageError(f"--stop-after {modes['stop_after']}: must be at least 1")
     if modes["restore"] and modes["overwrite"]:
         raise UsageError("--restore and --overwrite: choose one (continue the "
                          "run, or start over)")
@@ -152,7 +161,7 @@ def main(argv=None):
                 print(line, flush=True)
             from . import training  # TensorFlow loads here, after the checks
             try:
-                training.train(plan)
+                training.train(plan, stop_after=modes["stop_after"])
             except Stopped as e:
                 print(f"{PROG}: {e}", file=sys.stderr)
                 sys.exit(e.status)

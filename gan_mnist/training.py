@@ -38,9 +38,10 @@ VIEWS_EVERY = 60.0   # seconds between redraws of losses.png and progress.gif
 EVAL_BATCH = 1000    # generated images per run call in an evaluation
 
 
-def train(plan, out=sys.stdout):
-    """Carry out ``plan``: train from its start to ``hp.max_epoch`` epochs;
-    returns the number of epochs done.
+def train(plan, out=sys.stdout, stop_after=None):
+    """Carry out ``plan``: train from its start to ``hp.max_epoch`` epochs,
+    or to ``stop_after`` when that is fewer (the schedule still spans
+    ``hp.max_epoch``); returns the number of epochs done.
 
     Raises UsageError when the checkpoint does not fit the flags (before
     anything on disk changes), and ``Stopped`` when a signal or a non-finite
@@ -76,26 +77,32 @@ def train(plan, out=sys.stdout):
         start = start_session(sess, tg, plan, new_average, log)
         z_fixed = fixed_noise(hp, folder, reuse=plan.resume)
         rows = [r for r in rows if r["epoch"] < start]
-        if start >= hp.max_epoch:
-            log(f"{start} epochs done already (--max-epoch {hp.max_epoch}); "
-                "pass a larger --max-epoch to train on")
+        end = min(hp.max_epoch, stop_after or hp.max_epoch)
+        if start >= end:
+            flag = (f"--stop-after {stop_after}" if end < hp.max_epoch
+                    else f"--max-epoch {hp.max_epoch}")
+            log(f"{start} epochs done already ({flag}); pass a larger "
+                f"{flag.split()[0]} to train on")
             return start
         progress = Progress(out)
         events = EventLog(folder, start_step=start)
         views_drawn = 0.0
         try:
             with SignalFlag() as stop:
-                for epoch in range(start, hp.max_epoch):
-                    rows.append(run_epoch(sess, tg, hp, epoch, stop, progress))
+                for epoch in range(start, end):
+                    rows.append(run_epoch(sess, tg, hp, epoch, stop, progress, end))
                     redraw = (time.time() - views_drawn > VIEWS_EVERY
-                              or epoch + 1 == hp.max_epoch)
+                              or epoch + 1 == end)
                     if redraw:
                         views_drawn = time.time()
                     finish_epoch(sess, tg, hp, rows, z_fixed, events, redraw, log)
-                    log(progress.epoch_line(rows[-1], hp.max_epoch - epoch - 1))
+                    log(progress.epoch_line(rows[-1], end - epoch - 1))
         finally:
             events.close()
-    return hp.max_epoch
+    if end < hp.max_epoch:
+        log(f"stopped after {end} of {hp.max_epoch} epochs (--stop-after); "
+            f"--restore goes on")
+    return end
 
 
 def session_config(hp):
@@ -132,9 +139,11 @@ def start_session(sess, tg, plan, new_average, log):
     return int(sess.run(tg.global_step))
 
 
-def run_epoch(sess, tg, hp, epoch, stop, progress):
+def run_epoch(sess, tg, hp, epoch, stop, progress, end=None):
     """Train one epoch; returns its metrics.csv row (means over its steps,
-    seconds taken, and the evaluation figures when one is due).
+    seconds taken, and the evaluation figures when one is due). ``end``: the
+    epochs the run stops at this time (for the time left; default
+    ``hp.max_epoch``).
 
     Steps run ``tg.steps_per_run`` at a time, the last few of an epoch one by
     one; a signal is noticed between two run calls.
@@ -169,7 +178,7 @@ def run_epoch(sess, tg, hp, epoch, stop, progress):
                     + "; try a lower --learning-rate", EXIT_DIVERGED)
             sums += row
             j += 1
-        progress.step(epoch, j, iters, started, hp.max_epoch - epoch - 1)
+        progress.step(epoch, j, iters, started, (end or hp.max_epoch) - epoch - 1)
     seconds = time.time() - started
     progress.epoch_done(seconds)
     d_loss, g_loss, d_real, d_fake = sums / iters

@@ -13,15 +13,20 @@ from gan_mnist import checkpoints, rundir  # noqa: E402
 from gan_mnist.metrics_csv import read_rows  # noqa: E402
 
 
-def train_run(folder, flags, seed, max_epoch, eval_every, eval_num, limit=None):
+def train_run(folder, flags, seed, max_epoch, eval_every, eval_num, limit=None,
+              stop_after=None):
     """Train ``python -m gan_mnist.train`` with ``flags`` in ``folder`` up to
-    ``max_epoch`` epochs, resuming what an earlier call left there; returns
-    its metrics rows up to ``max_epoch``."""
+    ``max_epoch`` epochs (or only to ``stop_after``, the schedule still
+    spanning ``max_epoch``), resuming what an earlier call left there;
+    returns its metrics rows up to where it stopped."""
     cmd = [sys.executable, "-m", "gan_mnist.train", "--output", folder,
            "--seed", str(seed), "--max-epoch", str(max_epoch),
            "--eval-every", str(eval_every), "--eval-num", str(eval_num), *flags]
     if limit:
         cmd += ["--limit", str(limit)]
+    if stop_after and stop_after < max_epoch:
+        cmd += ["--stop-after", str(stop_after)]
+        max_epoch = stop_after
     if os.path.isdir(folder) and checkpoints.latest(folder):
         cmd.append("--restore")
     print(f"== {folder}: {' '.join(cmd[3:])}", flush=True)

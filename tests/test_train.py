@@ -34,9 +34,10 @@ def small_hp(folder, **kw):
     return config.HParams(**base)
 
 
-def run(hp, restore=False, overwrite=False):
+def run(hp, restore=False, overwrite=False, stop_after=None):
     out = io.StringIO()
-    training.train(preflight.prepare(hp, restore, overwrite), out=out)
+    training.train(preflight.prepare(hp, restore, overwrite), out=out,
+                   stop_after=stop_after)
     return out.getvalue()
 
 
@@ -167,6 +168,25 @@ def test_resume_is_bit_identical(tmp_path, options):
     # the fixed noise, and so the sample grids, carry over
     assert np.array_equal(np.load(tmp_path / "a" / "fixed_noise.npy"),
                           np.load(tmp_path / "b" / "fixed_noise.npy"))
+
+
+def test_stop_after_stops_early_on_the_whole_runs_schedule(tmp_path):
+    # with a decay the learning rate depends on --max-epoch: stopping early
+    # must not shorten the schedule, and resuming must end where one run does
+    hp = dict(max_epoch=3, lr_decay=1.0)
+    run(small_hp(tmp_path / "a", **hp))
+    log = run(small_hp(tmp_path / "b", **hp), stop_after=1)
+    assert "stopped after 1 of 3 epochs" in log
+    assert not os.path.exists(tmp_path / "b" / "model-2")
+    run(small_hp(tmp_path / "c", max_epoch=1, lr_decay=1.0))
+    b1, c1 = checkpoint_values(tmp_path / "b" / "model-1"), checkpoint_values(tmp_path / "c" / "model-1")
+    assert not np.array_equal(b1["g_w1"], c1["g_w1"])  # a 1-epoch schedule differs
+    assert "done already (--stop-after 1)" in run(small_hp(tmp_path / "b", **hp),
+                                                  restore=True, stop_after=1)
+    run(small_hp(tmp_path / "b", **hp), restore=True, stop_after=2)
+    run(small_hp(tmp_path / "b", **hp), restore=True)
+    assert_same_checkpoints(tmp_path / "a" / "model-3", tmp_path / "b" / "model-3")
+    assert config.load(tmp_path / "b").max_epoch == 3  # --stop-after is not saved
 
 
 class _RecordingSession(v1.Session):
@@ -503,11 +523,15 @@ def test_help_says_exactly_which_flags_the_recipe_sets(capsys):
     assert ("'improved' is --learning-rate 0.0002 --batch-size 32 --beta1 0.5 "
             "--shuffle --label-smoothing 0.1 --init glorot --leaky-relu 0.2 "
             "--g-average 0.999;") in text
+    assert ("'fast' is --learning-rate 0.0004 --batch-size 32 --beta1 0.5 "
+            "--shuffle --label-smoothing 0.1 --init glorot --leaky-relu 0.2 "
+            "--g-average 0.999 --lr-decay 1 --max-epoch 100;") in text
 
 
 # ------------------------------------------------------------- bad input ---
 
 @pytest.mark.parametrize("args, words", [
+    (["--stop-after", "0"], "--stop-after 0: must be at least 1"),
     (["--batch-size", "0"], "--batch-size 0"),
     (["--keep-prob", "1.5"], "--keep-prob 1.5"),
     (["--keep-prob", "0"], "--keep-prob 0"),
@@ -516,7 +540,7 @@ def test_help_says_exactly_which_flags_the_recipe_sets(capsys):
     (["--limit", "0"], "--limit 0"),
     (["--batch-size", "300", "--limit", "200"], "--batch-size 300"),
     (["--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
-    (["--recipe", "fast"], "--recipe"),
+    (["--recipe", "fastest"], "--recipe"),
     (["--init", "he"], "--init"),
     (["--max-epoch", "ten"], "--max-epoch"),
     (["--no-such-flag"], "--no-such-flag"),
