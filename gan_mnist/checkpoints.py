@@ -10,6 +10,7 @@ import os
 import re
 
 from . import config
+from .config import DEFAULTS
 from .errors import UsageError
 from .rundir import CHECKPOINT_PREFIX
 
@@ -174,3 +175,16 @@ def read_generator(prefix, average=True):
     except Exception as e:  # a checksum or a length that does not match
         raise UsageError(f"checkpoint {prefix} is damaged ({_reason(e)}); use "
                          "an intact checkpoint (--checkpoint)") from None
+
+
+def add_source_flags(parser, verb):
+    """``--output``, ``--checkpoint`` and ``--pretrained``: which generator a
+    command ``verb``s (e.g. "evaluate"), the same way for every command."""
+    parser.add_argument("--output", default=DEFAULTS["output"],
+                        help=f"run folder whose newest checkpoint to {verb} "
+                             "(default: %(default)s)")
+    parser.add_argument("--checkpoint", help=f"a checkpoint prefix to {verb} "
+                                             "instead, e.g. output/model-500")
+    parser.add_argument("--pretrained", action="store_true",
+                        help=f"{verb} the generator that ships with the package "
+                             "(no run folder needed)")

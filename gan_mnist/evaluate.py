@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from . import evaluation, sampling
+from . import checkpoints, evaluation, sampling
 from .config import DEFAULTS
 from .errors import ArgumentParser, UsageError, run_command
 from .evaluation import MIN_IMAGES
@@ -86,13 +86,7 @@ def format_table(results, floor=None):
 
 def parse_args(argv):
     p = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
-    p.add_argument("--output", default=DEFAULTS["output"],
-                   help="run folder whose newest checkpoint is evaluated "
-                        "(default: %(default)s)")
-    p.add_argument("--checkpoint", help="a checkpoint prefix to evaluate instead, "
-                                        "e.g. output/model-500")
-    p.add_argument("--pretrained", action="store_true",
-                   help="evaluate the generator that ships with the package")
+    checkpoints.add_source_flags(p, "evaluate")
     p.add_argument("--images",
                    help="evaluate this set instead: .npz (key 'images' or first "
                         "array) or .npy of uint8 (N, 28, 28) / (N, 784) in "

@@ -20,7 +20,6 @@ import sys
 import tempfile
 
 from . import checkpoints, config, pretrained
-from .config import DEFAULTS
 from .errors import ArgumentParser, UsageError, run_command
 from .fileio import write_json
 
@@ -31,13 +30,7 @@ INFO_FILE = "export.json"
 
 def parse_args(argv):
     p = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
-    p.add_argument("--output", default=DEFAULTS["output"],
-                   help="run folder; its newest checkpoint is exported "
-                        "(default: %(default)s)")
-    p.add_argument("--checkpoint", help="a checkpoint prefix instead, e.g. "
-                                        "output/model-500")
-    p.add_argument("--pretrained", action="store_true",
-                   help="export the generator that ships with the package")
+    checkpoints.add_source_flags(p, "export")
     p.add_argument("--to", required=True,
                    help="folder to write (must not exist, or be empty)")
     p.add_argument("--tflite", action="store_true",

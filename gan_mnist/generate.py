@@ -18,8 +18,7 @@ import sys
 
 import numpy as np
 
-from . import sampling
-from .config import DEFAULTS
+from . import checkpoints, sampling
 from .errors import ArgumentParser, UsageError, run_command
 from .fileio import write_bytes
 
@@ -30,12 +29,7 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg")
 def parse_args(argv):
     p = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0],
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--output", default=DEFAULTS["output"],
-                   help="run folder; its newest checkpoint is used")
-    p.add_argument("--checkpoint", help="a checkpoint prefix, e.g. output/model-500")
-    p.add_argument("--pretrained", action="store_true",
-                   help="use the generator that ships with the package (no "
-                        "run folder, no training data)")
+    checkpoints.add_source_flags(p, "sample from")
     p.add_argument("--num", type=int, default=64, help="images to generate")
     p.add_argument("--out", required=True, help="file to write: .png, .jpg or .npz")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise")

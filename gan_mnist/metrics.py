@@ -24,7 +24,6 @@ This module needs numpy alone.
 """
 
 import collections
-import os
 
 import numpy as np
 

@@ -18,7 +18,7 @@ import pytest
 
 from gan_mnist import rundir, train
 from test_train import (DATA, ROOT, _env, _start, _wait_for, assert_same_checkpoints,
-                        run, small_hp)
+                        run)
 
 TINY = ["--data-dir", DATA, "--limit", "256", "--batch-size", "32", "--h1-size",
         "32", "--h2-size", "64", "--z-size", "16", "--seed", "7"]
