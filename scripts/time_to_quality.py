@@ -16,8 +16,8 @@ metrics.csv records it; evaluations are not counted. Targets:
 - near real: MNIST score >= 9 and FID <= 5.
 
 It writes ``OUT/time_to_quality.md`` (one row per configuration: minutes
-and epochs to each target, mean and range over the seeds, and the best
-figures reached) and ``OUT/time_to_quality.png`` (FID against minutes).
+and epochs to each target, mean and range over the seeds, and the figures
+of the last evaluation) and ``OUT/time_to_quality.png`` (FID against minutes).
 Run it alone on the machine: the minutes are what it measures.
 """
 
@@ -86,19 +86,24 @@ def cpu_name():
 
 
 def describe(values, fmt):
-    """'mean (min-max)' of a list of numbers, or the one value."""
-    if len(values) == 1:
+    """'mean (min-max)' of a list of numbers, or the value when they are
+    all one."""
+    if min(values) == max(values):
         return fmt.format(values[0])
     return (fmt.format(statistics.mean(values)) + " (" + fmt.format(min(values))
             + "-" + fmt.format(max(values)) + ")")
 
 
+LAST = ("fid", "mnist_score", "class_kl", "precision", "recall")
+
+
 def table(results):
-    """Markdown: per configuration, minutes and epochs to each target."""
+    """Markdown: per configuration, minutes and epochs to each target, then
+    the figures of the last evaluation (mean and range over the seeds)."""
     head = ["configuration", "seeds"]
     for t in TARGETS:
         head += [f"minutes to {t}", "epochs"]
-    head += ["best FID", "best MNIST score"]
+    head += ["epochs trained"] + [f"last {k}" for k in LAST]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, runs in results.items():
         cells = [name, " ".join(str(s) for s in runs)]
@@ -112,10 +117,11 @@ def table(results):
             miss = f"; {len(hits) - len(done)} seed(s) not" if len(done) < len(hits) else ""
             cells += [describe([s / 60 for _, s in done], "{:.1f}") + miss,
                       describe([e for e, _ in done], "{:.0f}")]
-        evals = [[r for r in rows if "fid" in r] for rows in runs.values()]
-        cells.append(describe([min(r["fid"] for r in ev) for ev in evals], "{:.2f}"))
-        cells.append(describe([max(r["mnist_score"] for r in ev) for ev in evals],
-                              "{:.2f}"))
+        lasts = [[r for r in rows if "fid" in r][-1] for rows in runs.values()]
+        cells.append(describe([r["epoch"] + 1 for r in lasts], "{:.0f}"))
+        for key in LAST:
+            fmt = "{:.3f}" if key in ("class_kl", "precision", "recall") else "{:.2f}"
+            cells.append(describe([r[key] for r in lasts], fmt))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

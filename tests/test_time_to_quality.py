@@ -21,7 +21,8 @@ def _rows(*evals, seconds=30.0):
     for i, (fid, score) in enumerate(evals):
         rows.append(dict(epoch=2 * i, seconds=seconds))
         rows.append(dict(epoch=2 * i + 1, seconds=seconds, fid=fid,
-                         mnist_score=score, class_kl=0.01, precision=0.7, recall=0.7))
+                         mnist_score=score, class_kl=0.01 * (i + 1), precision=0.7,
+                         recall=0.5 + 0.1 * i))
     return rows
 
 
@@ -44,6 +45,8 @@ def test_table_gives_mean_and_range_over_seeds_and_says_what_was_missed():
     lines = ttq.table(results).strip().split("\n")
     assert lines[0].startswith("| configuration | seeds | minutes to FID <= 25.1")
     # seed 1 reaches FID 20 after 4 epochs (4 minutes), seed 2 after 2 (2 minutes)
+    # then the last evaluation's figures, mean (range)
     assert lines[2] == ("| fast | 1 2 | 3.0 (2.0-4.0) | 3 (2-4) | not within 4 epochs"
-                        " |  | 15.00 (10.00-20.00) | 8.25 (8.00-8.50) |")
+                        " |  | 4 | 15.00 (10.00-20.00) | 8.25 (8.00-8.50) | 0.020 |"
+                        " 0.700 | 0.600 |")
     assert lines[3].startswith("| defaults | 1 | not within 4 epochs |  | not within")

@@ -248,6 +248,21 @@ def test_step_k_of_an_epoch_trains_on_rows_k_of_the_epochs_order(
         assert np.array_equal(g, w), f"epoch {i // iters} step {i % iters}"
 
 
+def test_chained_steps_train_exactly_as_one_step_per_call(tmp_path, monkeypatch):
+    # 14 steps an epoch: three chains of four, then two single steps; with
+    # the options whose state moves every step (average, decay, shuffle)
+    kw = dict(limit=232, batch_size=16, shuffle=True, g_average=0.9, lr_decay=1.0,
+              label_smoothing=0.1, leaky_relu=0.2, d_learning_rate=2e-3)
+    run(small_hp(tmp_path / "chained", **kw))
+    build = training.build_train_graph
+    monkeypatch.setattr(training, "build_train_graph",
+                        lambda *a, **k: build(*a, steps_per_run=1, **k))
+    run(small_hp(tmp_path / "single", **kw))
+    assert_same_checkpoints(tmp_path / "chained" / "model-2", tmp_path / "single" / "model-2")
+    rows = [read_rows(tmp_path / f / "metrics.csv") for f in ("chained", "single")]
+    assert [r["d_loss"] for r in rows[0]] == [r["d_loss"] for r in rows[1]]
+
+
 def test_the_saver_keeps_the_newest_five_across_a_resume(tmp_path):
     run(small_hp(tmp_path, max_epoch=4))
     run(small_hp(tmp_path, max_epoch=7), restore=True)
