@@ -31,6 +31,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runlib  # noqa: E402
 from gan_mnist.fileio import atomic_path, write_text  # noqa: E402
+from gan_mnist.metrics import FIGURES  # noqa: E402
 from gan_mnist.metrics_csv import read_rows  # noqa: E402
 
 TARGETS = {
@@ -94,7 +95,10 @@ def describe(values, fmt):
             + "-" + fmt.format(max(values)) + ")")
 
 
-LAST = ("fid", "mnist_score", "class_kl", "precision", "recall")
+# the evaluation's figures (metrics.FIGURES), as the table heads them
+LABELS = {"fid": "FID", "mnist_score": "MNIST score", "class_kl": "class KL",
+          "precision": "precision", "recall": "recall"}
+assert tuple(LABELS) == FIGURES
 
 
 def table(results):
@@ -103,7 +107,7 @@ def table(results):
     head = ["configuration", "seeds"]
     for t in TARGETS:
         head += [f"minutes to {t}", "epochs"]
-    head += ["epochs trained"] + [f"last {k}" for k in LAST]
+    head += ["epochs trained"] + [f"{label} at the end" for label in LABELS.values()]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, runs in results.items():
         cells = [name, " ".join(str(s) for s in runs)]
@@ -119,7 +123,7 @@ def table(results):
                       describe([e for e, _ in done], "{:.0f}")]
         lasts = [[r for r in rows if "fid" in r][-1] for rows in runs.values()]
         cells.append(describe([r["epoch"] + 1 for r in lasts], "{:.0f}"))
-        for key in LAST:
+        for key in LABELS:
             fmt = "{:.3f}" if key in ("class_kl", "precision", "recall") else "{:.2f}"
             cells.append(describe([r[key] for r in lasts], fmt))
         lines.append("| " + " | ".join(cells) + " |")
