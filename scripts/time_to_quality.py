@@ -149,8 +149,10 @@ def plot(results, path):
                         label=name if i == 0 else None)
     for label, target in TARGETS.items():
         ax.axhline(target["fid"][1], color="gray", lw=0.8, ls="--")
-        ax.annotate(label.split(" (")[1].rstrip(")"), (0, target["fid"][1]),
-                    fontsize=7, color="gray", va="bottom")
+        # x in axes fraction: a log axis has no 0
+        ax.annotate(label.split(" (")[1].rstrip(")"), (0.01, target["fid"][1]),
+                    xycoords=("axes fraction", "data"), fontsize=7, color="gray",
+                    va="bottom")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training minutes (evaluations excluded)")
