@@ -101,7 +101,7 @@ def train(plan, out=sys.stdout, stop_after=None):
             events.close()
     if end < hp.max_epoch:
         log(f"stopped after {end} of {hp.max_epoch} epochs (--stop-after); "
-            f"--restore goes on")
+            f"go on with: {PROG} --output {shlex.quote(folder)} --restore")
     return end
 
 

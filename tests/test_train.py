@@ -176,7 +176,7 @@ def test_stop_after_stops_early_on_the_whole_runs_schedule(tmp_path):
     hp = dict(max_epoch=3, lr_decay=1.0)
     run(small_hp(tmp_path / "a", **hp))
     log = run(small_hp(tmp_path / "b", **hp), stop_after=1)
-    assert "stopped after 1 of 3 epochs" in log
+    assert "stopped after 1 of 3 epochs" in log and "--restore" in log
     assert not os.path.exists(tmp_path / "b" / "model-2")
     run(small_hp(tmp_path / "c", max_epoch=1, lr_decay=1.0))
     b1, c1 = checkpoint_values(tmp_path / "b" / "model-1"), checkpoint_values(tmp_path / "c" / "model-1")
