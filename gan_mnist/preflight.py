@@ -24,6 +24,8 @@ def load_inputs(hp, resume=False):
     """Check the flags, the CPU and the output folder as far as can be done
     before the folder is locked (which writes its lock file into it), and
     load the training set: (N, 784) uint8."""
+    if os.path.isdir(hp.output):
+        rundir.check_free(hp.output)
     if resume:
         if not os.path.isdir(hp.output):
             raise UsageError(f"--restore: no run folder {hp.output!r}; run without "

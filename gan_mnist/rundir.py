@@ -70,8 +70,13 @@ def is_leftover(name):
 
 
 def _kind(path):
-    """'file', 'dir', 'link' or 'other', from lstat (links not followed)."""
-    mode = os.lstat(path).st_mode
+    """'file', 'dir', 'link' or 'other', from lstat (links not followed);
+    'gone' when the entry vanished since the folder was listed (a write of
+    another process renamed its temporary file)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "gone"
     if stat.S_ISLNK(mode):
         return "link"
     return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
@@ -82,6 +87,8 @@ def _folder_doubt(path, name_ok):
     holds only regular files whose names pass ``name_ok``."""
     for part in sorted(os.listdir(path)):
         kind = _kind(os.path.join(path, part))
+        if kind == "gone":
+            continue
         if kind != "file":
             return f"holds {part!r}, a {'symbolic link' if kind == 'link' else kind}"
         if not name_ok(part):
@@ -94,6 +101,8 @@ def survey(folder):
     own, leftovers, doubtful, foreign = [], [], [], []
     for name in sorted(os.listdir(folder)):
         kind = _kind(os.path.join(folder, name))
+        if kind == "gone":
+            continue
         run_like = (is_run_file(name) or name == LOGS_DIR or _TEMP_DIR.match(name))
         if not run_like:
             foreign.append(name)
@@ -206,6 +215,32 @@ def clear_leftovers(folder):
     return _delete(folder, survey(folder).leftovers)
 
 
+def check_free(folder):
+    """Raise UsageError when another process holds ``folder`` (see ``lock``);
+    creates nothing. Called before the folder is surveyed, so that a second
+    run meets this one clear line rather than the other run's changing files."""
+    path = os.path.join(folder, LOCK_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return  # no lock file (or a link, which ``lock`` refuses): no holder
+    try:
+        _try_flock(fd, folder, fcntl.LOCK_SH)
+    finally:
+        os.close(fd)
+
+
+def _try_flock(fd, folder, kind):
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        raise UsageError(
+            f"--output {folder}: in use by another run (process "
+            f"{holder or 'unknown'}); wait for it to end or choose another "
+            "--output") from None
+
+
 @contextlib.contextmanager
 def lock(folder, create=True):
     """Hold ``folder`` for this process: an exclusive, non-blocking flock on
@@ -223,14 +258,7 @@ def lock(folder, create=True):
                              "remove it") from None
         raise
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            raise UsageError(
-                f"--output {folder}: in use by another run (process "
-                f"{holder or 'unknown'}); wait for it to end or choose another "
-                "--output") from None
+        _try_flock(fd, folder, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield

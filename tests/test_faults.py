@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pytest
 
-from gan_mnist import rundir, train
+from gan_mnist import preflight, rundir, train
 from test_train import (DATA, ROOT, _env, _start, _wait_for, assert_same_checkpoints,
                         run)
 
@@ -253,6 +253,30 @@ def test_a_second_training_on_a_folder_refuses_at_once_and_the_first_goes_on(tmp
     run(hp._replace(output=str(tmp_path / "whole")))
     assert_same_checkpoints(tmp_path / "run" / f"model-{done + 1}",
                             tmp_path / "whole" / f"model-{done + 1}")
+
+
+def test_a_held_folder_is_named_before_its_files_are_read(tmp_path, monkeypatch):
+    folder = str(tmp_path / "run")
+    with rundir.lock(folder):
+        # The holder's files change under a second process's survey; the
+        # check of the lock comes first, so it is the line the user meets.
+        monkeypatch.setattr(rundir, "survey", lambda f: pytest.fail("surveyed"))
+        hp = train.resolve({"output": folder, "limit": 64}, restore=True)
+        with pytest.raises(rundir.UsageError, match=f"process {os.getpid()}"):
+            preflight.load_inputs(hp, resume=True)
+    monkeypatch.undo()
+    rundir.check_free(folder)  # released with the lock
+
+
+def test_a_file_that_vanishes_while_a_folder_is_surveyed_is_passed_over(
+        tmp_path, monkeypatch):
+    (tmp_path / "model-1.index").write_bytes(b"")
+    gone = "model-2.index.tempstate240434138020766290"  # renamed by its writer
+    listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda p: listdir(p) + [gone])
+    s = rundir.survey(str(tmp_path))
+    assert s.own == ["model-1.index"] and not s.doubtful and not s.foreign
+    rundir.check_resume(str(tmp_path))
 
 
 def rundir_checkpoints(folder):
