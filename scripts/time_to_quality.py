@@ -45,6 +45,12 @@ CONFIGS = {
     "improved": (["--recipe", "improved"], 100, 30),
     "fast": (["--recipe", "fast"], 100, 30),
     "fast-bfloat16": (["--recipe", "fast", "--precision", "bfloat16"], 100, 30),
+    # Single options on top of --recipe improved (the README's probes), and
+    # the best of them on top of --recipe fast.
+    "improved-lr4e-4": (["--recipe", "improved", "--learning-rate", "4e-4"], 100, 30),
+    "improved-ttur": (["--recipe", "improved", "--d-learning-rate", "4e-4"], 100, 30),
+    "improved-r1": (["--recipe", "improved", "--r1", "1"], 100, 30),
+    "fast-r1": (["--recipe", "fast", "--r1", "1"], 100, 30),
 }
 
 

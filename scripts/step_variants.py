@@ -1,0 +1,164 @@
+"""Rearrangements of the training step that were tried and not kept,
+timed against the package's step in one process.
+
+    python scripts/step_variants.py                     # batch 32, --recipe improved
+    python scripts/step_variants.py --recipe fast --rounds 12
+    python scripts/step_variants.py --kernels           # oneDNN against Eigen
+
+Each variant builds the package's chained training graph (four steps per
+run call) with one piece swapped:
+
+  package      -- the step as training runs it;
+  fused-average -- the weight average's update as two kernels (the
+                  difference, then ``ApplyGradientDescent`` on the shadow)
+                  instead of TensorFlow's three ops; the same float32
+                  arithmetic, bit for bit;
+  adam-after   -- every Adam update waits for all of its network's
+                  gradients, so that it never has to copy a weight that a
+                  gradient computation still reads.
+
+Timed blocks of the variants alternate (the order reversed every other
+round) after a warm-up; it prints iterations/s (the median block) and the
+median ratio to ``package`` over the rounds. ``--kernels`` instead runs the
+package's step in child processes with ``TF_ENABLE_ONEDNN_OPTS`` 1 and 0 in
+turn, since TensorFlow reads that switch once, at import.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from gan_mnist import config  # noqa: E402
+
+N = 60000  # the training set's size: batches are drawn from it in the graph
+
+
+def fused_average(ema, params, decay):
+    """shadow -= (shadow - weight) * (1 - decay), as two kernels."""
+    from gan_mnist._tf import tf
+    ema.apply(params)  # makes the shadows; its own update op is not run
+    rate = tf.constant(1.0, tf.float32) - tf.constant(decay, tf.float32)
+    return tf.group(*[tf.raw_ops.ResourceApplyGradientDescent(
+        var=ema.average(p).handle, alpha=rate,
+        delta=ema.average(p).read_value() - p.read_value()) for p in params])
+
+
+def build(hp, variant):
+    """(session, TrainGraph) of the package's graph with ``variant`` in it."""
+    from gan_mnist import optim, train_graph
+    from gan_mnist._tf import tf, v1
+    from gan_mnist.training import session_config
+
+    original_step, original_apply = train_graph._step, optim.SharedAdam.apply
+
+    def step(hp, x_reals, it, g_params, d_params, adam, ema, rates, after):
+        if variant == "fused-average" and ema is not None:
+            class Fused:  # ema whose apply is the two-kernel update
+                def apply(self, params):
+                    return fused_average(ema, params, hp.g_average)
+            return original_step(hp, x_reals, it, g_params, d_params, adam,
+                                 Fused(), rates, after)
+        return original_step(hp, x_reals, it, g_params, d_params, adam, ema,
+                             rates, after)
+
+    def apply_after(self, grads, params, rate):
+        with tf.control_dependencies(grads):
+            return original_apply(self, grads, params, rate)
+
+    train_graph._step = step
+    if variant == "adam-after":
+        optim.SharedAdam.apply = apply_after
+    try:
+        tg = train_graph.build_train_graph(hp, N, steps_per_run=4)
+    finally:
+        train_graph._step, optim.SharedAdam.apply = original_step, original_apply
+    sess = v1.Session(graph=tg.graph, config=session_config(hp))
+    sess.run(tg.init)
+    images = np.random.default_rng(0).integers(0, 256, (N, 784), dtype=np.uint8)
+    sess.run(tg.data_init, {tg.images: images, tg.order: np.arange(N, dtype=np.int32)})
+    return sess, tg
+
+
+class Timer:
+    """Runs blocks of chained steps of one graph, counting its iterations."""
+
+    def __init__(self, sess, tg):
+        self.sess, self.tg, self.it = sess, tg, 0
+
+    def block(self, calls):
+        """Seconds per iteration over ``calls`` run calls."""
+        start = time.perf_counter()
+        for _ in range(calls):
+            self.sess.run(self.tg.train_steps, {self.tg.iteration: self.it})
+            self.it += self.tg.steps_per_run
+        return (time.perf_counter() - start) / (calls * self.tg.steps_per_run)
+
+
+def compare(timers, rounds, calls):
+    """Alternating blocks; returns {name: [seconds per iteration]}."""
+    for t in timers.values():
+        t.block(calls)  # warm-up
+    times = {name: [] for name in timers}
+    for r in range(rounds):
+        names = list(timers) if r % 2 == 0 else list(timers)[::-1]
+        for name in names:
+            times[name].append(timers[name].block(calls))
+    return times
+
+
+def report(times, base):
+    for name, ts in times.items():
+        ratios = [b / t for b, t in zip(times[base], ts)]
+        print(f"{name:14s} {1 / statistics.median(ts):7.1f} it/s   x{statistics.median(ratios):.3f}"
+              f" of {base} (rounds {min(ratios):.3f}-{max(ratios):.3f})", flush=True)
+
+
+def hparams(args):
+    fields = dict(config.DEFAULTS, seed=1, precision=args.precision)
+    if args.recipe:
+        fields.update(config.RECIPES[args.recipe])
+    return config.HParams(**fields)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--recipe", choices=sorted(config.RECIPES), default="improved")
+    p.add_argument("--precision", choices=config.PRECISIONS, default="float32")
+    p.add_argument("--rounds", type=int, default=8)
+    p.add_argument("--calls", type=int, default=150, help="run calls per block")
+    p.add_argument("--kernels", action="store_true",
+                   help="oneDNN against Eigen, in alternating child processes")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    hp = hparams(args)
+    if args.child:  # one block's seconds per iteration, after a warm-up
+        timer = Timer(*build(hp, "package"))
+        timer.block(args.calls)
+        print(timer.block(args.calls))
+        return
+    if args.kernels:
+        times = {"oneDNN": [], "Eigen": []}
+        cmd = [sys.executable, __file__, "--child", "--recipe", args.recipe,
+               "--precision", args.precision, "--calls", str(args.calls)]
+        for r in range(args.rounds):
+            for name in (times if r % 2 == 0 else list(times)[::-1]):
+                env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="1" if name == "oneDNN" else "0",
+                           TF_CPP_MIN_LOG_LEVEL="2")
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+                times[name].append(float(out.stdout.split()[-1]))
+        report(times, "oneDNN")
+        return
+    timers = {v: Timer(*build(hp, v)) for v in ("package", "fused-average", "adam-after")}
+    report(compare(timers, args.rounds, args.calls), "package")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The step variants that scripts/step_variants.py times are what the README
+says they are: the fused average is TensorFlow's, bit for bit."""
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "scripts"))
+import step_variants  # noqa: E402
+from gan_mnist._tf import tf, v1  # noqa: E402
+
+
+def test_the_fused_average_is_tensorflows_bit_for_bit():
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((3, 300)).astype(np.float32)
+    with tf.Graph().as_default():
+        ours, theirs = v1.Variable(start, name="a"), v1.Variable(start, name="b")
+        mine, plain = (v1.train.ExponentialMovingAverage(0.999) for _ in range(2))
+        fused = step_variants.fused_average(mine, [ours], 0.999)
+        reference = plain.apply([theirs])
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            for _ in range(20):
+                w = rng.standard_normal(start.shape).astype(np.float32)
+                ours.load(w, sess)
+                theirs.load(w, sess)
+                sess.run([fused, reference])
+            got, want = sess.run([mine.average(ours), plain.average(theirs)])
+    assert not np.array_equal(got, start)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+def test_every_variant_builds_and_trains(monkeypatch):
+    monkeypatch.setattr(step_variants, "N", 256)
+    hp = step_variants.hparams(step_variants.argparse.Namespace(
+        recipe="improved", precision="float32"))._replace(h1_size=8, h2_size=16)
+    averages = {}
+    for variant in ("package", "fused-average", "adam-after"):
+        sess, tg = step_variants.build(hp, variant)
+        assert step_variants.Timer(sess, tg).block(2) > 0
+        averages[variant] = sess.run(tg.g_average)
+        kinds = {op.type for op in tg.graph.get_operations()}
+        assert ("ResourceApplyGradientDescent" in kinds) == (variant == "fused-average")
+    # same arithmetic, only the order of independent work differs
+    for variant in ("fused-average", "adam-after"):
+        for a, b in zip(averages["package"], averages[variant]):
+            np.testing.assert_array_equal(a, b)
