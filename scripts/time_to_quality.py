@@ -52,6 +52,8 @@ CONFIGS = {
     "improved-r1": (["--recipe", "improved", "--r1", "1"], 100, 30),
     "fast-r1": (["--recipe", "fast", "--r1", "1"], 100, 30),
 }
+# What runs without --only: the defaults and the recipes.
+MAIN = ["defaults", "improved", "fast", "fast-bfloat16"]
 
 
 def train(name, seed, args):
@@ -176,14 +178,14 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="runs/ttq")
     p.add_argument("--only", nargs="*", choices=list(CONFIGS),
-                   help="configurations to run (default: all)")
+                   help=f"configurations to run (default: {' '.join(MAIN)})")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--max-epoch", type=int, help="stop every configuration after "
                    "this many epochs (its schedule still spans its full length)")
     p.add_argument("--eval-num", type=int, default=10000)
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    for name in args.only or CONFIGS:
+    for name in args.only or MAIN:
         for seed in args.seeds:
             train(name, seed, args)
     results = collect(args.out)

@@ -50,3 +50,17 @@ def test_table_gives_mean_and_range_over_seeds_and_says_what_was_missed():
                         " |  | 4 | 15.00 (10.00-20.00) | 8.25 (8.00-8.50) | 0.020 |"
                         " 0.700 | 0.600 |")
     assert lines[3].startswith("| defaults | 1 | not within 4 epochs |  | not within")
+
+
+def test_without_only_it_trains_the_defaults_and_the_recipes_alone(tmp_path, monkeypatch):
+    ttq = _script("time_to_quality")
+    trained = []
+    monkeypatch.setattr(ttq, "train", lambda name, seed, args: trained.append((name, seed)))
+    monkeypatch.setattr(ttq, "collect", lambda out: {})
+    monkeypatch.setattr(ttq, "table", lambda results: "")
+    monkeypatch.setattr(ttq, "plot", lambda results, path: None)
+    ttq.main(["--out", str(tmp_path), "--seeds", "1"])
+    assert trained == [(n, 1) for n in ("defaults", "improved", "fast", "fast-bfloat16")]
+    trained.clear()
+    ttq.main(["--out", str(tmp_path), "--seeds", "2", "--only", "improved-r1"])
+    assert trained == [("improved-r1", 2)]
