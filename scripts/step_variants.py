@@ -46,9 +46,23 @@ def fused_average(ema, params, decay):
     from gan_mnist._tf import tf
     ema.apply(params)  # makes the shadows; its own update op is not run
     rate = tf.constant(1.0, tf.float32) - tf.constant(decay, tf.float32)
-    return tf.group(*[tf.raw_ops.ResourceApplyGradientDescent(
-        var=ema.average(p).handle, alpha=rate,
-        delta=ema.average(p).read_value() - p.read_value()) for p in params])
+    updates = []
+    for p in params:
+        shadow = ema.average(p)
+        updates.append(tf.raw_ops.ResourceApplyGradientDescent(
+            var=shadow.handle, alpha=rate, delta=shadow.read_value() - p.read_value()))
+    return tf.group(*updates)
+
+
+class TwoKernelAverage:
+    """Stands in for the step's ``ExponentialMovingAverage``: its ``apply``
+    is ``fused_average``."""
+
+    def __init__(self, ema, decay):
+        self.ema, self.decay = ema, decay
+
+    def apply(self, params):
+        return fused_average(self.ema, params, self.decay)
 
 
 def build(hp, variant):
@@ -60,20 +74,15 @@ def build(hp, variant):
     original_step, original_apply = train_graph._step, optim.SharedAdam.apply
 
     def step(hp, x_reals, it, g_params, d_params, adam, ema, rates, after):
-        if variant == "fused-average" and ema is not None:
-            class Fused:  # ema whose apply is the two-kernel update
-                def apply(self, params):
-                    return fused_average(ema, params, hp.g_average)
-            return original_step(hp, x_reals, it, g_params, d_params, adam,
-                                 Fused(), rates, after)
-        return original_step(hp, x_reals, it, g_params, d_params, adam, ema,
-                             rates, after)
+        return original_step(hp, x_reals, it, g_params, d_params, adam,
+                             TwoKernelAverage(ema, hp.g_average), rates, after)
 
     def apply_after(self, grads, params, rate):
         with tf.control_dependencies(grads):
             return original_apply(self, grads, params, rate)
 
-    train_graph._step = step
+    if variant == "fused-average" and hp.g_average:
+        train_graph._step = step
     if variant == "adam-after":
         optim.SharedAdam.apply = apply_after
     try:
