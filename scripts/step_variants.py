@@ -4,6 +4,7 @@ timed against the package's step in one process.
     python scripts/step_variants.py                     # batch 32, --recipe improved
     python scripts/step_variants.py --recipe fast --rounds 12
     python scripts/step_variants.py --kernels           # oneDNN against Eigen
+    python scripts/step_variants.py --sessions          # executor and thread settings
 
 Each variant builds the package's chained training graph (four steps per
 run call) with one piece swapped:
@@ -21,7 +22,9 @@ Timed blocks of the variants alternate (the order reversed every other
 round) after a warm-up; it prints iterations/s (the median block) and the
 median ratio to ``package`` over the rounds. ``--kernels`` instead runs the
 package's step in child processes with ``TF_ENABLE_ONEDNN_OPTS`` 1 and 0 in
-turn, since TensorFlow reads that switch once, at import.
+turn, since TensorFlow reads that switch once, at import; ``--sessions``
+runs it in child processes with each of ``SESSIONS``' session options in
+turn (TensorFlow makes its thread pools once per process).
 """
 
 import argparse
@@ -39,6 +42,29 @@ sys.path.insert(0, ROOT)
 from gan_mnist import config  # noqa: E402
 
 N = 60000  # the training set's size: batches are drawn from it in the graph
+
+# Session options tried against TensorFlow's defaults (two intra-op and two
+# inter-op threads on two cores): name -> {ConfigProto field: value}.
+SESSIONS = {
+    "default": {},
+    "caller-thread": {"inter_op_parallelism_threads": -1},  # ops run in run()'s thread
+    "one-inter-op-thread": {"inter_op_parallelism_threads": 1},
+    "one-intra-op-thread": {"intra_op_parallelism_threads": 1},
+    "single-threaded-executor": {"experimental.executor_type": "SINGLE_THREADED_EXECUTOR"},
+    "static-graph": {"experimental.optimize_for_static_graph": True},
+    "no-spinning": {"experimental.disable_thread_spinning": True},
+}
+
+
+def session_options(cfg, options):
+    """Set ``options`` ({"field" or "message.field": value}) on ConfigProto ``cfg``."""
+    for field, value in options.items():
+        *path, name = field.split(".")
+        target = cfg
+        for part in path:
+            target = getattr(target, part)
+        setattr(target, name, value)
+    return cfg
 
 
 def fused_average(ema, params, decay):
@@ -65,8 +91,10 @@ class TwoKernelAverage:
         return fused_average(self.ema, params, self.decay)
 
 
-def build(hp, variant):
-    """(session, TrainGraph) of the package's graph with ``variant`` in it."""
+def build(hp, variant, options=None, n=None):
+    """(session, TrainGraph) of the package's graph with ``variant`` in it,
+    trained on ``n`` random images (default ``N``), in a session with
+    TensorFlow's defaults changed by ``options`` (see ``session_options``)."""
     from gan_mnist import optim, train_graph
     from gan_mnist._tf import tf, v1
     from gan_mnist.training import session_config
@@ -86,13 +114,15 @@ def build(hp, variant):
     if variant == "adam-after":
         optim.SharedAdam.apply = apply_after
     try:
-        tg = train_graph.build_train_graph(hp, N, steps_per_run=4)
+        n = n or N
+        tg = train_graph.build_train_graph(hp, n, steps_per_run=4)
     finally:
         train_graph._step, optim.SharedAdam.apply = original_step, original_apply
-    sess = v1.Session(graph=tg.graph, config=session_config(hp))
+    sess = v1.Session(graph=tg.graph,
+                      config=session_options(session_config(hp), options or {}))
     sess.run(tg.init)
-    images = np.random.default_rng(0).integers(0, 256, (N, 784), dtype=np.uint8)
-    sess.run(tg.data_init, {tg.images: images, tg.order: np.arange(N, dtype=np.int32)})
+    images = np.random.default_rng(0).integers(0, 256, (n, 784), dtype=np.uint8)
+    sess.run(tg.data_init, {tg.images: images, tg.order: np.arange(n, dtype=np.int32)})
     return sess, tg
 
 
@@ -123,10 +153,29 @@ def compare(timers, rounds, calls):
     return times
 
 
+def in_children(cmd, runs, rounds):
+    """{name: [seconds per iteration]}: ``cmd`` + [session] run in a child
+    process for each of ``runs`` ({name: (session, environment)}) in turn,
+    the order reversed every other round."""
+    times = {name: [] for name in runs}
+    started, total = time.time(), rounds * len(runs)
+    for r in range(rounds):
+        for name in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
+            session, env = runs[name]
+            out = subprocess.run(cmd + [session], capture_output=True, text=True, check=True,
+                                 env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **env))
+            times[name].append(float(out.stdout.split()[-1]))
+            done = sum(map(len, times.values()))
+            print(f"  {done}/{total}: {name} {1 / times[name][-1]:.1f} it/s "
+                  f"({(time.time() - started) / done * (total - done):.0f} s left)",
+                  file=sys.stderr, flush=True)
+    return times
+
+
 def report(times, base):
     for name, ts in times.items():
         ratios = [b / t for b, t in zip(times[base], ts)]
-        print(f"{name:14s} {1 / statistics.median(ts):7.1f} it/s   x{statistics.median(ratios):.3f}"
+        print(f"{name:26s} {1 / statistics.median(ts):7.1f} it/s   x{statistics.median(ratios):.3f}"
               f" of {base} (rounds {min(ratios):.3f}-{max(ratios):.3f})", flush=True)
 
 
@@ -145,25 +194,25 @@ def main(argv=None):
     p.add_argument("--calls", type=int, default=150, help="run calls per block")
     p.add_argument("--kernels", action="store_true",
                    help="oneDNN against Eigen, in alternating child processes")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--sessions", action="store_true",
+                   help="session options (threads, executor), in alternating child processes")
+    p.add_argument("--child", metavar="SESSION", choices=sorted(SESSIONS), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     hp = hparams(args)
     if args.child:  # one block's seconds per iteration, after a warm-up
-        timer = Timer(*build(hp, "package"))
+        timer = Timer(*build(hp, "package", SESSIONS[args.child]))
         timer.block(args.calls)
         print(timer.block(args.calls))
         return
-    if args.kernels:
-        times = {"oneDNN": [], "Eigen": []}
-        cmd = [sys.executable, __file__, "--child", "--recipe", args.recipe,
-               "--precision", args.precision, "--calls", str(args.calls)]
-        for r in range(args.rounds):
-            for name in (times if r % 2 == 0 else list(times)[::-1]):
-                env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="1" if name == "oneDNN" else "0",
-                           TF_CPP_MIN_LOG_LEVEL="2")
-                out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-                times[name].append(float(out.stdout.split()[-1]))
-        report(times, "oneDNN")
+    if args.kernels or args.sessions:
+        cmd = [sys.executable, __file__, "--recipe", args.recipe,
+               "--precision", args.precision, "--calls", str(args.calls), "--child"]
+        if args.kernels:
+            runs = {name: ("default", {"TF_ENABLE_ONEDNN_OPTS": flag})
+                    for name, flag in (("oneDNN", "1"), ("Eigen", "0"))}
+        else:
+            runs = {name: (name, {}) for name in SESSIONS}
+        report(in_children(cmd, runs, args.rounds), next(iter(runs)))
         return
     timers = {v: Timer(*build(hp, v)) for v in ("package", "fused-average", "adam-after")}
     report(compare(timers, args.rounds, args.calls), "package")

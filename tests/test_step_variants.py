@@ -47,3 +47,23 @@ def test_every_variant_builds_and_trains(monkeypatch):
     for variant in ("fused-average", "adam-after"):
         for a, b in zip(averages["package"], averages[variant]):
             np.testing.assert_array_equal(a, b)
+
+
+def test_every_session_setting_names_a_real_option():
+    for name, options in step_variants.SESSIONS.items():
+        cfg = step_variants.session_options(v1.ConfigProto(), options)
+        for field, value in options.items():
+            target = cfg
+            for part in field.split("."):
+                target = getattr(target, part)
+            assert target == value, (name, field)
+    assert step_variants.SESSIONS["default"] == {}
+
+
+def test_children_alternate_and_see_their_environment():
+    # A stand-in child: prints a "time" that tells which run it was.
+    cmd = [sys.executable, "-c",
+           "import os, sys; print('noise'); print(float(os.environ['FAKE']) + len(sys.argv[1]))"]
+    runs = {"a": ("x", {"FAKE": "1"}), "b": ("yy", {"FAKE": "10"})}
+    times = step_variants.in_children(cmd, runs, rounds=3)
+    assert times == {"a": [2.0] * 3, "b": [12.0] * 3}

@@ -1,0 +1,240 @@
+"""Where a training step's time goes, measured on this machine.
+
+    python scripts/step_profile.py --recipe improved       # batch 32
+    python scripts/step_profile.py                         # batch 256, the tutorial's options
+    python scripts/step_profile.py --recipe improved --precision bfloat16
+
+It prints four tables, all per training iteration (one D and one G update):
+
+  step    -- the package's chained step as training runs it (four steps per
+             run call): milliseconds, the cores it kept busy and the
+             threads' context switches;
+  ops     -- TensorFlow's own trace of the same step (RunOptions
+             FULL_TRACE): the kernels that ran after Grappler's rewrites,
+             by type, with their summed time. Kernels on the two cores
+             overlap, so the sum exceeds the step's time;
+  alone   -- each kind of work timed alone in a graph of its own at the
+             step's shapes: the matmuls (the useful FLOP at TensorFlow's
+             float32 matmul peak for these shapes, as scripts/benchmark.py
+             measures it), Adam's updates of both networks, the weight
+             average's update, the noise and dropout masks (with a sum over
+             each, so that they are not pruned), and a run call that does
+             nothing;
+  memory  -- the bytes that the updates must read and write each step,
+             and the copy bandwidth of one core at 1 MB and at that size
+             (caches against main memory).
+"""
+
+import argparse
+import collections
+import os
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import benchmark  # noqa: E402
+from gan_mnist import config  # noqa: E402
+
+CHAIN = 4  # steps per run call, as training runs them
+
+
+def timed(run, calls, rounds=5):
+    """Seconds per call of ``run()``: the median of ``rounds`` blocks of
+    ``calls`` calls, after one block of warm-up."""
+    blocks = []
+    for _ in range(rounds + 1):
+        start = time.perf_counter()
+        for _ in range(calls):
+            run()
+        blocks.append((time.perf_counter() - start) / calls)
+    return statistics.median(blocks[1:])
+
+
+def step_figures(hp, calls, n_train):
+    """The chained step: (ms per iteration, busy cores, context switches per
+    iteration, op table rows, kernels per iteration)."""
+    from gan_mnist._tf import v1
+    import step_variants
+    sess, tg = step_variants.build(hp, "package", n=n_train)
+    timer = step_variants.Timer(sess, tg)
+    timer.block(calls)  # warm-up: Grappler, allocator
+    before, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    seconds = statistics.median(timer.block(calls) for _ in range(5))
+    wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+    iters = 5 * calls * tg.steps_per_run
+    busy = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / wall
+    switches = (after.ru_nvcsw + after.ru_nivcsw - before.ru_nvcsw - before.ru_nivcsw) / iters
+
+    totals, traced = collections.defaultdict(lambda: [0, 0.0]), 20
+    opts = v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE)
+    for _ in range(traced):
+        meta = v1.RunMetadata()
+        sess.run(tg.train_steps, {tg.iteration: timer.it}, options=opts, run_metadata=meta)
+        timer.it += tg.steps_per_run
+        for dev in meta.step_stats.dev_stats:
+            for node in dev.node_stats:
+                label = node.timeline_label
+                kind = label.split(" = ")[1].split("(")[0] if " = " in label else node.node_name
+                totals[kind][0] += 1
+                totals[kind][1] += node.all_end_rel_micros / 1000
+    sess.close()
+    per = traced * tg.steps_per_run
+    rows = sorted(((k, n / per, ms / per) for k, (n, ms) in totals.items()),
+                  key=lambda r: -r[2])
+    kernels = sum(n for n, _ in totals.values()) / per
+    return seconds * 1000, busy, switches, rows, kernels
+
+
+def chained(make, k=CHAIN):
+    """``k`` copies of the ops that ``make()`` returns, each after the last."""
+    from gan_mnist._tf import tf
+    done = []
+    for _ in range(k):
+        with tf.control_dependencies(done):
+            done = [tf.group(*make())]
+    return done[0]
+
+
+def parts_alone(hp, calls):
+    """{part: ms per iteration}, each part in a graph of its own at the step's
+    shapes, ``CHAIN`` iterations' worth per run call."""
+    from gan_mnist import model, streams
+    from gan_mnist._tf import session, tf, v1
+    from gan_mnist.optim import SharedAdam
+    from gan_mnist.training import session_config
+
+    B, out = hp.batch_size, {}
+    peak = benchmark.matmul_peak(hp)
+    out["matmuls (useful FLOP at the float32 peak)"] = benchmark.useful_flop(hp) / peak / 1e6
+
+    def per_iteration(build):
+        graph = tf.Graph()
+        with graph.as_default():
+            op = build()
+            init = v1.global_variables_initializer()
+        with session(graph, session_config(hp)) as sess:
+            sess.run(init)
+            return timed(lambda: sess.run(op), calls) / CHAIN * 1000
+
+    def params():
+        g, d = model.make_params(hp, 1)
+        grads = [v1.Variable(tf.random.normal(p.shape) * 1e-3, trainable=False)
+                 for p in g + d]
+        return g, d, grads
+
+    def adam():
+        g, d, grads = params()
+        opt = SharedAdam(hp)
+
+        def both():  # the D update, then the G update, as in a step
+            d_train = opt.apply([x.read_value() for x in grads[6:]], d, hp.learning_rate)
+            with tf.control_dependencies([d_train]):
+                return [opt.apply([x.read_value() for x in grads[:6]], g, hp.learning_rate)]
+        return chained(both)
+
+    def average():
+        g, _, _ = params()
+        ema = v1.train.ExponentialMovingAverage(hp.g_average or 0.999)
+        return chained(lambda: [ema.apply(g)])
+
+    def noise():
+        # A variable's value, not a constant: Grappler would fold draws from
+        # a constant seed into constants. And the draws are summed into the
+        # fetched value: Grappler prunes stateless ops that nothing reads.
+        base = v1.Variable(0, dtype=tf.int64, trainable=False).read_value()
+        sums = []
+        for k in range(CHAIN):
+            i = base + k
+            z = tf.random.stateless_normal([B, hp.z_size],
+                                           seed=model.stream_seed(1, streams.Z, i))
+            masks = (model.dropout_masks(2 * B, hp, 1, streams.D_DROP, i)
+                     + model.dropout_masks(B, hp, 1, streams.G_DROP, i))
+            sums += [tf.reduce_sum(t) for t in (z,) + masks]
+        return tf.add_n(sums)
+
+    out["Adam, both networks"] = per_iteration(adam)
+    if hp.g_average:
+        out["weight average of G"] = per_iteration(average)
+    out["noise and dropout masks"] = per_iteration(noise)
+    out["an empty run call (per call, not per iteration)"] = per_iteration(
+        lambda: tf.no_op()) * CHAIN
+    return out
+
+
+def state_megabytes(hp):
+    """MB that one iteration's updates read and write: Adam reads weight,
+    gradient and two slots and writes weight and slots (7 passes); the
+    average reads the shadow and the weight and writes the shadow (3)."""
+    from gan_mnist import model
+    g, d = model.layer_shapes(hp)
+    size = lambda shapes: sum(int(np.prod(s)) for _, s in shapes) * 4 / 1e6
+    return {"weights": size(g) + size(d),
+            "Adam's passes": 7 * (size(g) + size(d)),
+            "average's passes": 3 * size(g) if hp.g_average else 0.0}
+
+
+def copy_bandwidth(megabytes, seconds=0.3):
+    """GB/s read plus written by one core copying ``megabytes`` with numpy."""
+    a = np.ones(int(megabytes * 1e6 / 4), np.float32)
+    b = np.empty_like(a)
+    reps = max(3, int(seconds * 40e9 / (2 * a.nbytes)))
+    return 2 * a.nbytes / timed(lambda: np.copyto(b, a), reps, rounds=3) / 1e9
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--batch-size", type=int, help="default: 256, or the recipe's")
+    p.add_argument("--recipe", choices=sorted(config.RECIPES))
+    p.add_argument("--precision", choices=config.PRECISIONS, default="float32")
+    p.add_argument("--calls", type=int, default=150, help="run calls per timed block")
+    p.add_argument("--train-size", type=int, default=60000, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    hp = benchmark.settings(args)._replace(seed=1)
+    calls = args.calls
+
+    ms, busy, switches, rows, kernels = step_figures(hp, calls, args.train_size)
+    options = f"--recipe {args.recipe}" if args.recipe else "the tutorial's options"
+    print(f"{benchmark.cpu_name()}, {os.cpu_count()} cores; batch {hp.batch_size}, "
+          f"{options}, {hp.precision}")
+    print(f"\nstep: {ms:.2f} ms per iteration ({1000 / ms:.0f} it/s), {busy:.2f} cores "
+          f"busy, {switches:.0f} context switches per iteration")
+    print(f"\nops: {kernels:.0f} kernels per iteration; summed kernel time by type:")
+    total = sum(r[2] for r in rows)
+    for kind, n, t in rows[:12]:
+        print(f"  {kind:32s} {n:6.1f} per it. {t:7.3f} ms {t / total:6.1%}")
+    rest = rows[12:]
+    print(f"  {'the other ' + str(len(rest)) + ' types':32s} {sum(r[1] for r in rest):6.1f}"
+          f" per it. {sum(r[2] for r in rest):7.3f} ms {sum(r[2] for r in rest) / total:6.1%}")
+    print(f"  {'sum':32s} {'':14s} {total:7.3f} ms (over {busy:.2f} busy cores:"
+          f" {total / busy:.2f} ms)")
+
+    print("\nalone, ms per iteration:")
+    parts = parts_alone(hp, calls)
+    for part, t in parts.items():
+        print(f"  {part:50s} {t:6.3f}")
+    call = "an empty run call (per call, not per iteration)"
+    alone = sum(t for part, t in parts.items() if part != call) + parts[call] / CHAIN
+    print(f"  {'together (the call shared by ' + str(CHAIN) + ' iterations)':50s} {alone:6.3f}"
+          f" = {alone / ms:.0%} of the step")
+
+    state = state_megabytes(hp)
+    print("\nmemory, per iteration:")
+    for part, mb in state.items():
+        print(f"  {part:20s} {mb:6.1f} MB")
+    big = state["weights"] * 3  # weights and Adam's two slots
+    near, far = copy_bandwidth(1.0), copy_bandwidth(big)
+    passes = state["Adam's passes"] + state["average's passes"]
+    print(f"  one core copies at {near:.0f} GB/s within 1 MB and at {far:.0f} GB/s "
+          f"over {big:.0f} MB (weights and Adam's slots); at that rate Adam's "
+          f"and the average's passes take {passes / far:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
