@@ -51,6 +51,10 @@ CONFIGS = {
     "improved-ttur": (["--recipe", "improved", "--d-learning-rate", "4e-4"], 100, 30),
     "improved-r1": (["--recipe", "improved", "--r1", "1"], 100, 30),
     "fast-r1": (["--recipe", "fast", "--r1", "1"], 100, 30),
+    # D's dropout (the tutorial keeps 70% of units) and a slower average.
+    "fast-keep0.5": (["--recipe", "fast", "--keep-prob", "0.5"], 100, 30),
+    "fast-keep1": (["--recipe", "fast", "--keep-prob", "1"], 100, 30),
+    "fast-average0.9999": (["--recipe", "fast", "--g-average", "0.9999"], 100, 30),
 }
 # What runs without --only: the defaults and the recipes.
 MAIN = ["defaults", "improved", "fast", "fast-bfloat16"]
