@@ -1,0 +1,113 @@
+"""Whole training epochs of this tree against another revision's, side by side.
+
+    python scripts/epoch_vs_revision.py --rev 6aca8ac                # --recipe improved, 1 epoch
+    python scripts/epoch_vs_revision.py --rev 6aca8ac --pairs 5 --new-flags --precision bfloat16
+
+The revision is exported with ``git archive`` into a temporary folder (its
+own MNIST_data included). Then, pair by pair, each tree trains a fresh run
+with the same flags (``python -m gan_mnist.train --recipe improved --seed 1
+--max-epoch 1`` by default) in a temporary output folder, the order
+reversed every other pair so that drifting machine load touches both
+alike. It prints each run's epoch seconds as its ``metrics.csv`` records
+them (the training steps, not TensorFlow's start-up) and the median of the
+pairs' ratios, old / new: above 1 means this tree is faster. The temporary
+folders are removed at the end.
+"""
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def export_revision(rev, dest, repo=ROOT):
+    """Write revision ``rev`` of the git repository ``repo`` into ``dest``."""
+    archive = subprocess.run(["git", "-C", repo, "archive", "--format=tar", rev],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
+
+
+def epoch_seconds(metrics_csv):
+    """The ``seconds`` of every epoch in a run's metrics.csv."""
+    with open(metrics_csv, newline="") as f:
+        return [float(row["seconds"]) for row in csv.DictReader(f)]
+
+
+def train_command(tree, output, flags):
+    """(argv, environment) that run ``tree``'s own gan_mnist.train."""
+    env = dict(os.environ, PYTHONPATH=tree, TF_CPP_MIN_LOG_LEVEL="2")
+    return [sys.executable, "-m", "gan_mnist.train", "--output", output, *flags], env
+
+
+def run_epochs(tree, flags, scratch):
+    """Seconds of each epoch of a fresh run of ``tree`` with ``flags``."""
+    output = tempfile.mkdtemp(dir=scratch)
+    os.rmdir(output)  # the run makes its own folder
+    argv, env = train_command(tree, output, flags)
+    subprocess.run(argv, cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return epoch_seconds(os.path.join(output, "metrics.csv"))
+
+
+def compare(trees, flags, pairs, run=run_epochs, scratch=None, log=print):
+    """{name: [seconds of each run's epochs, summed]} for ``trees`` ({name:
+    (folder, extra flags)}), run in turn, the order reversed every other pair."""
+    times = {name: [] for name in trees}
+    started, total = time.time(), pairs * len(trees)
+    for p in range(pairs):
+        for name in (list(trees) if p % 2 == 0 else list(trees)[::-1]):
+            folder, extra = trees[name]
+            times[name].append(sum(run(folder, flags + extra, scratch)))
+            done = sum(map(len, times.values()))
+            log(f"  {done}/{total}: {name} {times[name][-1]:.2f} s "
+                f"({(time.time() - started) / done * (total - done):.0f} s left)")
+    return times
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--rev", required=True, help="the revision to compare with, e.g. 6aca8ac")
+    p.add_argument("--pairs", type=int, default=3)
+    p.add_argument("--flags", default="--recipe improved --seed 1 --max-epoch 1",
+                   help="train flags for both trees (default: %(default)s)")
+    p.add_argument("--new-flags", nargs=argparse.REMAINDER, default=[],
+                   help="more flags for this tree only (last on the line)")
+    args = p.parse_args(argv)
+    flags = args.flags.split()
+    check = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", "--quiet",
+                            args.rev + "^{commit}"], capture_output=True, text=True)
+    if check.returncode:
+        print(f"epoch_vs_revision: error: --rev {args.rev}: not a commit of {ROOT}",
+              file=sys.stderr)
+        sys.exit(2)
+    scratch = tempfile.mkdtemp(prefix="epoch_vs_revision.")
+    try:
+        old = os.path.join(scratch, "old")
+        os.mkdir(old)
+        export_revision(args.rev, old)
+        trees = {args.rev: (old, []), "this tree": (ROOT, args.new_flags)}
+        times = compare(trees, flags, args.pairs, scratch=scratch,
+                        log=lambda line: print(line, file=sys.stderr, flush=True))
+    finally:
+        shutil.rmtree(scratch)
+    with open("/proc/cpuinfo") as f:
+        cpu = next((line.split(":", 1)[1].strip() for line in f
+                    if line.startswith("model name")), "unknown CPU")
+    print(f"{cpu}, {os.cpu_count()} cores; train {' '.join(flags)}"
+          + (f"; this tree also {' '.join(args.new_flags)}" if args.new_flags else ""))
+    for name, ts in times.items():
+        print(f"  {name:10s} epoch seconds: {', '.join(f'{t:.2f}' for t in ts)}")
+    ratios = [a / b for a, b in zip(times[args.rev], times["this tree"])]
+    print(f"  {args.rev} / this tree: {statistics.median(ratios):.2f}x "
+          f"(pairs {', '.join(f'{r:.2f}' for r in ratios)})")
+
+
+if __name__ == "__main__":
+    main()
