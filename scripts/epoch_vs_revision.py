@@ -22,9 +22,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from timing import alternating, to_stderr  # noqa: E402
 
 
 def export_revision(rev, dest, repo=ROOT):
@@ -56,19 +58,13 @@ def run_epochs(tree, flags, scratch):
     return epoch_seconds(os.path.join(output, "metrics.csv"))
 
 
-def compare(trees, flags, pairs, run=run_epochs, scratch=None, log=print):
+def compare(trees, flags, pairs, run=run_epochs, scratch=None, log=None):
     """{name: [seconds of each run's epochs, summed]} for ``trees`` ({name:
     (folder, extra flags)}), run in turn, the order reversed every other pair."""
-    times = {name: [] for name in trees}
-    started, total = time.time(), pairs * len(trees)
-    for p in range(pairs):
-        for name in (list(trees) if p % 2 == 0 else list(trees)[::-1]):
-            folder, extra = trees[name]
-            times[name].append(sum(run(folder, flags + extra, scratch)))
-            done = sum(map(len, times.values()))
-            log(f"  {done}/{total}: {name} {times[name][-1]:.2f} s "
-                f"({(time.time() - started) / done * (total - done):.0f} s left)")
-    return times
+    def one(name):
+        folder, extra = trees[name]
+        return sum(run(folder, flags + extra, scratch))
+    return alternating(trees, pairs, one, log)
 
 
 def main(argv=None):
@@ -93,8 +89,7 @@ def main(argv=None):
         os.mkdir(old)
         export_revision(args.rev, old)
         trees = {args.rev: (old, []), "this tree": (ROOT, args.new_flags)}
-        times = compare(trees, flags, args.pairs, scratch=scratch,
-                        log=lambda line: print(line, file=sys.stderr, flush=True))
+        times = compare(trees, flags, args.pairs, scratch=scratch, log=to_stderr)
     finally:
         shutil.rmtree(scratch)
     with open("/proc/cpuinfo") as f:

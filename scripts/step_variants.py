@@ -38,8 +38,10 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gan_mnist import config  # noqa: E402
+from timing import alternating, to_stderr  # noqa: E402
 
 N = 60000  # the training set's size: batches are drawn from it in the graph
 
@@ -145,31 +147,19 @@ def compare(timers, rounds, calls):
     """Alternating blocks; returns {name: [seconds per iteration]}."""
     for t in timers.values():
         t.block(calls)  # warm-up
-    times = {name: [] for name in timers}
-    for r in range(rounds):
-        names = list(timers) if r % 2 == 0 else list(timers)[::-1]
-        for name in names:
-            times[name].append(timers[name].block(calls))
-    return times
+    return alternating(timers, rounds, lambda name: timers[name].block(calls))
 
 
 def in_children(cmd, runs, rounds):
     """{name: [seconds per iteration]}: ``cmd`` + [session] run in a child
     process for each of ``runs`` ({name: (session, environment)}) in turn,
     the order reversed every other round."""
-    times = {name: [] for name in runs}
-    started, total = time.time(), rounds * len(runs)
-    for r in range(rounds):
-        for name in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
-            session, env = runs[name]
-            out = subprocess.run(cmd + [session], capture_output=True, text=True, check=True,
-                                 env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **env))
-            times[name].append(float(out.stdout.split()[-1]))
-            done = sum(map(len, times.values()))
-            print(f"  {done}/{total}: {name} {1 / times[name][-1]:.1f} it/s "
-                  f"({(time.time() - started) / done * (total - done):.0f} s left)",
-                  file=sys.stderr, flush=True)
-    return times
+    def child(name):
+        session, env = runs[name]
+        out = subprocess.run(cmd + [session], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **env))
+        return float(out.stdout.split()[-1])
+    return alternating(runs, rounds, child, log=to_stderr)
 
 
 def report(times, base):
