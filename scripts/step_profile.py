@@ -40,21 +40,11 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import benchmark  # noqa: E402
+from timing import timed  # noqa: E402
 from gan_mnist import config  # noqa: E402
 
 CHAIN = 4  # steps per run call, as training runs them
-
-
-def timed(run, calls, rounds=5):
-    """Seconds per call of ``run()``: the median of ``rounds`` blocks of
-    ``calls`` calls, after one block of warm-up."""
-    blocks = []
-    for _ in range(rounds + 1):
-        start = time.perf_counter()
-        for _ in range(calls):
-            run()
-        blocks.append((time.perf_counter() - start) / calls)
-    return statistics.median(blocks[1:])
+EMPTY_CALL = f"an empty run call, shared by {CHAIN} iterations"
 
 
 def step_figures(hp, calls, n_train):
@@ -163,8 +153,7 @@ def parts_alone(hp, calls):
     if hp.g_average:
         out["weight average of G"] = per_iteration(average)
     out["noise and dropout masks"] = per_iteration(noise)
-    out["an empty run call (per call, not per iteration)"] = per_iteration(
-        lambda: tf.no_op()) * CHAIN
+    out[EMPTY_CALL] = per_iteration(lambda: tf.no_op())
     return out
 
 
@@ -219,10 +208,8 @@ def main(argv=None):
     parts = parts_alone(hp, calls)
     for part, t in parts.items():
         print(f"  {part:50s} {t:6.3f}")
-    call = "an empty run call (per call, not per iteration)"
-    alone = sum(t for part, t in parts.items() if part != call) + parts[call] / CHAIN
-    print(f"  {'together (the call shared by ' + str(CHAIN) + ' iterations)':50s} {alone:6.3f}"
-          f" = {alone / ms:.0%} of the step")
+    alone = sum(parts.values())
+    print(f"  {'together':50s} {alone:6.3f} = {alone / ms:.0%} of the step")
 
     state = state_megabytes(hp)
     print("\nmemory, per iteration:")

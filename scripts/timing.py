@@ -1,8 +1,21 @@
-"""Timing several things fairly on a shared machine: in turn, in alternating
-order, with the time left shown."""
+"""Timing on a shared machine: one thing in blocks (the median block), and
+several things in turn, in alternating order, with the time left shown."""
 
+import statistics
 import sys
 import time
+
+
+def timed(run, calls, rounds=5):
+    """Seconds per call of ``run()``: the median of ``rounds`` blocks of
+    ``calls`` calls, after one block of warm-up."""
+    blocks = []
+    for _ in range(rounds + 1):
+        start = time.perf_counter()
+        for _ in range(calls):
+            run()
+        blocks.append((time.perf_counter() - start) / calls)
+    return statistics.median(blocks[1:])
 
 
 def alternating(names, rounds, measure, log=None):

@@ -41,7 +41,7 @@ def test_each_part_is_timed_at_the_steps_shapes(small, monkeypatch):
     assert parts["matmuls (useful FLOP at the float32 peak)"] == pytest.approx(flop / 100.0 / 1e6)
     assert set(parts) == {"matmuls (useful FLOP at the float32 peak)", "Adam, both networks",
                           "weight average of G", "noise and dropout masks",
-                          "an empty run call (per call, not per iteration)"}
+                          step_profile.EMPTY_CALL}
     assert all(t > 0 for t in parts.values())
     assert "weight average of G" not in step_profile.parts_alone(
         small._replace(g_average=0.0), calls=2)
