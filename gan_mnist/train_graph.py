@@ -11,6 +11,7 @@ place that turns (epoch, step in the epoch) into that number.
 import collections
 
 from . import model, streams
+from .gradients import faster_matmul_gradients
 from .optim import SharedAdam, learning_rates
 from ._tf import tf, v1
 from .config import IMAGE_SIZE
@@ -217,13 +218,14 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
         steps_per_run = max(1, min(steps_per_run, iters_per_epoch))
         steps, x_reals = [], []
         prev = dict(weights_written=[], average_done=[])
-        for k in range(steps_per_run):
-            it = iteration + k
-            x_reals.append(batches(it, k))
-            rates = learning_rates(hp, it, max(1, hp.max_epoch * iters_per_epoch))
-            prev = _step(hp, x_reals[-1], it, g_params, d_params, adam, ema,
-                         rates, prev)
-            steps.append(prev)
+        with faster_matmul_gradients(graph):
+            for k in range(steps_per_run):
+                it = iteration + k
+                x_reals.append(batches(it, k))
+                rates = learning_rates(hp, it, max(1, hp.max_epoch * iters_per_epoch))
+                prev = _step(hp, x_reals[-1], it, g_params, d_params, adam, ema,
+                             rates, prev)
+                steps.append(prev)
         one = steps[0]
         train_steps = tf.group(*[s["done"] for s in steps])
 

@@ -10,6 +10,9 @@ Each variant builds the package's chained training graph (four steps per
 run call) with one piece swapped:
 
   package      -- the step as training runs it;
+  tf-gradient  -- the step with TensorFlow's own MatMul gradient instead of
+                  ``gan_mnist.gradients`` (the same products, in forms
+                  oneDNN runs slower at small batches);
   fused-average -- the weight average's update as two kernels (the
                   difference, then ``ApplyGradientDescent`` on the shadow)
                   instead of TensorFlow's three ops; the same float32
@@ -28,6 +31,7 @@ turn (TensorFlow makes its thread pools once per process).
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -43,6 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gan_mnist import config  # noqa: E402
 from timing import alternating, to_stderr  # noqa: E402
 
+VARIANTS = ("package", "tf-gradient", "fused-average", "adam-after")
 N = 60000  # the training set's size: batches are drawn from it in the graph
 
 # Session options tried against TensorFlow's defaults (two intra-op and two
@@ -102,6 +107,7 @@ def build(hp, variant, options=None, n=None):
     from gan_mnist.training import session_config
 
     original_step, original_apply = train_graph._step, optim.SharedAdam.apply
+    original_gradients = train_graph.faster_matmul_gradients
 
     def step(hp, x_reals, it, g_params, d_params, adam, ema, rates, after):
         return original_step(hp, x_reals, it, g_params, d_params, adam,
@@ -115,11 +121,14 @@ def build(hp, variant, options=None, n=None):
         train_graph._step = step
     if variant == "adam-after":
         optim.SharedAdam.apply = apply_after
+    if variant == "tf-gradient":
+        train_graph.faster_matmul_gradients = lambda graph: contextlib.nullcontext()
     try:
         n = n or N
         tg = train_graph.build_train_graph(hp, n, steps_per_run=4)
     finally:
         train_graph._step, optim.SharedAdam.apply = original_step, original_apply
+        train_graph.faster_matmul_gradients = original_gradients
     sess = v1.Session(graph=tg.graph,
                       config=session_options(session_config(hp), options or {}))
     sess.run(tg.init)
@@ -204,7 +213,7 @@ def main(argv=None):
             runs = {name: (name, {}) for name in SESSIONS}
         report(in_children(cmd, runs, args.rounds), next(iter(runs)))
         return
-    timers = {v: Timer(*build(hp, v)) for v in ("package", "fused-average", "adam-after")}
+    timers = {v: Timer(*build(hp, v)) for v in VARIANTS}
     report(compare(timers, args.rounds, args.calls), "package")
 
 
