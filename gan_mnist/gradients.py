@@ -1,19 +1,18 @@
 """MatMul's gradient, written the way oneDNN runs fastest at small batches.
 
 TensorFlow differentiates y = x . w (x (n, K), w (K, N)) into
-dx = dy . w^T and dw = x^T . dy. Both are kept here, the same products
-of the same numbers, with two changes of form:
+dx = dy . w^T and dw = x^T . dy. Here dx of a wide weight (K and N both
+at least ``SWAP_MIN``) at a small batch (n at most ``SWAP_MAX_ROWS``) is
+computed as (w . dy^T)^T: the same dot products, which oneDNN's sgemm runs
+1.5-2.1x as fast at n = 32 and 1.2x at n = 128 as dy . w^T with the weight
+transposed, and no faster at n = 256, where TensorFlow's form stays (so the
+tutorial's batch of 256 trains exactly as before on any machine). At the
+default sizes the wide weights are D's first and G's last layer.
+Everything else is TensorFlow's form.
 
-- For a wide weight (K and N both at least ``SWAP_MIN``), dx is computed as
-  (w . dy^T)^T. oneDNN's sgemm runs dy . w^T with the weight transposed
-  1.5-1.6x slower than this form at n = 32 (and as fast at n = 256): the
-  backward passes through D's first and G's last layer. Each element of dx
-  is the same dot product over N either way.
-- For a weight of one column (N = 1, D's logit layer), dx is the outer
-  product dy * w^T, an element-wise multiply: one product per element, so
-  exactly what the matmul gives, without a matmul's set-up.
-
-``python scripts/step_variants.py`` times the step with TensorFlow's own
+``python scripts/matmul_forms.py`` times both forms for every input
+gradient of the step and says whether they agree bit for bit;
+``python scripts/step_variants.py`` times the whole step with TensorFlow's
 gradient against this one (README: throughput).
 
 Use ``with faster_matmul_gradients(graph):`` around the ops to differentiate
@@ -23,7 +22,15 @@ and the ``tf.gradients`` calls: MatMul ops made inside take this gradient.
 from ._tf import tf
 
 GRADIENT_NAME = "GanMnistMatMul"
-SWAP_MIN = 512  # both sides of a weight at least this: dx as (w . dy^T)^T
+SWAP_MIN = 512       # both sides of a weight at least this ...
+SWAP_MAX_ROWS = 128  # ... and at most this many rows: dx as (w . dy^T)^T
+
+
+def swaps(weight_shape, rows):
+    """True when dx of a weight of ``weight_shape`` (K, N) at ``rows`` rows
+    (None: unknown) is computed as (w . dy^T)^T."""
+    return (rows is not None and rows <= SWAP_MAX_ROWS
+            and None not in weight_shape and min(weight_shape) >= SWAP_MIN)
 
 
 def matmul_gradient(op, grad):
@@ -38,10 +45,7 @@ def matmul_gradient(op, grad):
             return tf.matmul(b, grad, transpose_b=True), tf.matmul(a, grad)
         return (tf.matmul(b, grad, transpose_a=True, transpose_b=True),
                 tf.matmul(grad, a, transpose_a=True, transpose_b=True))
-    rows, cols = b.shape.as_list()
-    if cols == 1:
-        grad_a = grad * tf.transpose(b)
-    elif rows and cols and min(rows, cols) >= SWAP_MIN:
+    if swaps(b.shape.as_list(), grad.shape.as_list()[0]):
         grad_a = tf.transpose(tf.matmul(b, grad, transpose_b=True))
     else:
         grad_a = tf.matmul(grad, b, transpose_b=True)

@@ -32,8 +32,9 @@ def _grads(a_shape, b_shape, faster, order=1):
 @pytest.mark.parametrize("a_shape, b_shape, form", [
     ((32, 512), (512, 784), "Transpose"),  # G's last layer: a wide weight
     ((32, 784), (784, 512), "Transpose"),  # D's first layer
+    ((128, 784), (784, 512), "Transpose"),
+    ((256, 784), (784, 512), "MatMul"),    # the tutorial's batch: TensorFlow's form
     ((32, 256), (256, 512), "MatMul"),     # narrower: TensorFlow's form
-    ((64, 256), (256, 1), "Mul"),          # D's logit: an outer product
 ])
 def test_the_gradient_is_tensorflows_in_a_faster_form(a_shape, b_shape, form):
     da, db, kind = _grads(a_shape, b_shape, faster=True)
@@ -48,6 +49,7 @@ def test_second_order_gradients_are_tensorflows(monkeypatch, b_shape):
     # R1 differentiates a gradient, so the transposed products that make it
     # are differentiated too; SWAP_MIN 1 puts the swapped form in the way.
     monkeypatch.setattr(gradients, "SWAP_MIN", 1)
+    assert gradients.swaps(list(b_shape), 4)
     da, db, _ = _grads((4, 6), b_shape, faster=True, order=2)
     want_da, want_db, _ = _grads((4, 6), b_shape, faster=False, order=2)
     np.testing.assert_allclose(da, want_da, rtol=1e-5, atol=1e-6)
