@@ -19,7 +19,10 @@ run call) with one piece swapped:
                   arithmetic, bit for bit;
   adam-after   -- every Adam update waits for all of its network's
                   gradients, so that it never has to copy a weight that a
-                  gradient computation still reads.
+                  gradient computation still reads;
+  xla-step     -- each step, its updates included, compiled by XLA as one
+                  cluster (``jit_scope``), one step per run call (four
+                  chained steps as one cluster did not finish compiling).
 
 Timed blocks of the variants alternate (the order reversed every other
 round) after a warm-up; it prints iterations/s (the median block) and the
@@ -47,7 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gan_mnist import config  # noqa: E402
 from timing import alternating, to_stderr  # noqa: E402
 
-VARIANTS = ("package", "tf-gradient", "fused-average", "adam-after")
+VARIANTS = ("package", "tf-gradient", "fused-average", "adam-after", "xla-step")
 N = 60000  # the training set's size: batches are drawn from it in the graph
 
 # Session options tried against TensorFlow's defaults (two intra-op and two
@@ -113,6 +116,11 @@ def build(hp, variant, options=None, n=None):
         return original_step(hp, x_reals, it, g_params, d_params, adam,
                              TwoKernelAverage(ema, hp.g_average), rates, after)
 
+    def compiled_step(*args):
+        with tf.xla.experimental.jit_scope(compile_ops=True,
+                                           separate_compiled_gradients=False):
+            return original_step(*args)
+
     def apply_after(self, grads, params, rate):
         with tf.control_dependencies(grads):
             return original_apply(self, grads, params, rate)
@@ -123,9 +131,12 @@ def build(hp, variant, options=None, n=None):
         optim.SharedAdam.apply = apply_after
     if variant == "tf-gradient":
         train_graph.faster_matmul_gradients = lambda graph: contextlib.nullcontext()
+    if variant == "xla-step":
+        train_graph._step = compiled_step
     try:
         n = n or N
-        tg = train_graph.build_train_graph(hp, n, steps_per_run=4)
+        tg = train_graph.build_train_graph(
+            hp, n, steps_per_run=1 if variant == "xla-step" else 4)
     finally:
         train_graph._step, optim.SharedAdam.apply = original_step, original_apply
         train_graph.faster_matmul_gradients = original_gradients

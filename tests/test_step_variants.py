@@ -37,14 +37,20 @@ def test_every_variant_builds_and_trains(monkeypatch):
     hp = step_variants.hparams(step_variants.argparse.Namespace(
         recipe="improved", precision="float32"))._replace(h1_size=8, h2_size=16)
     averages = {}
-    for variant in ("package", "fused-average", "adam-after"):
+    for variant in step_variants.VARIANTS:
         sess, tg = step_variants.build(hp, variant)
         assert step_variants.Timer(sess, tg).block(2) > 0
         averages[variant] = sess.run(tg.g_average)
-        kinds = {op.type for op in tg.graph.get_operations()}
+        ops = tg.graph.get_operations()
+        kinds = {op.type for op in ops}
         assert ("ResourceApplyGradientDescent" in kinds) == (variant == "fused-average")
-    # same arithmetic, only the order of independent work differs
-    for variant in ("fused-average", "adam-after"):
+        attrs = {a for op in ops for a in op.node_def.attr}
+        assert ("_gradient_op_type" in attrs) == (variant != "tf-gradient")
+        assert ("_XlaCompile" in attrs) == (variant == "xla-step")
+        assert tg.steps_per_run == (1 if variant == "xla-step" else 4)
+    # same arithmetic, only the order of independent work or the form of
+    # the same products differs (XLA's kernels round differently)
+    for variant in ("fused-average", "adam-after", "tf-gradient"):
         for a, b in zip(averages["package"], averages[variant]):
             np.testing.assert_array_equal(a, b)
 
