@@ -6,14 +6,14 @@
 For y = x . w with x (n, K) and w (K, N), the backward pass needs
 dx = dy . w^T. TensorFlow writes it so; ``gan_mnist.gradients`` writes it
 as (w . dy^T)^T for a weight with both sides at least ``SWAP_MIN`` when n
-is at most ``SWAP_MAX_ROWS``. For every weight of
-the two networks, at every row count n that the step differentiates it at
-(G: B; D: 2B in the D update, B in the G update), this times each form on
-its own (``--chain`` products per run call, each on its own operands, so
-that no cache holds them all), alternating the forms over ``--rounds``
-rounds, and prints ms per product (the median round), the ratio to
-TensorFlow's form, whether the result is bit for bit TensorFlow's, and
-which form the package takes.
+is at most ``SWAP_MAX_ROWS``. For every weight of the two networks, at
+every row count n that the step differentiates it at (G: B; D: 2B in the
+D update, B in the G update), this times each form on its own
+(``--chain`` products per run call, each on its own operands, so that no
+cache holds them all), alternating the forms over ``--rounds`` rounds,
+and prints ms per product (the median round), the ratio to TensorFlow's
+form, whether the result is bit for bit TensorFlow's, and which form the
+package takes.
 """
 
 import argparse
@@ -42,10 +42,13 @@ def cases(hp):
     from gan_mnist import model
     g, d = model.layer_shapes(hp)
     B = hp.batch_size
-    out = [(name, tuple(shape), B) for name, shape in g[2::2]]  # not g_w1: z is not learnt
-    for n in (2 * B, B):  # D update (w1's gradient not needed), G update (all)
-        out += [(name, tuple(shape), n) for name, shape in (d[2::2] if n == 2 * B else d[::2])]
-    return out
+
+    def weights(layers):  # (name, shape) of w1, w2, w3, without the biases
+        return [(name, tuple(shape)) for name, shape in layers[::2]]
+
+    return ([(name, shape, B) for name, shape in weights(g)[1:]]         # G: z is not learnt
+            + [(name, shape, 2 * B) for name, shape in weights(d)[1:]]  # D update: nor images
+            + [(name, shape, B) for name, shape in weights(d)])         # G update, through D
 
 
 def package_form(shape, rows):
@@ -73,12 +76,11 @@ def measure(hp, chain, rounds, calls):
         sess = v1.Session(graph=graph)
         sess.run(v1.global_variables_initializer())
     for case in cases(hp):
-        forms = list(FORMS)
-        times = alternating(forms, rounds, lambda f: timed(
+        times = alternating(FORMS, rounds, lambda f: timed(
             lambda: sess.run(runs[case, f][1]), calls, rounds=1) / chain)
-        values = {f: sess.run(runs[case, f][0]) for f in forms}
+        values = {f: sess.run(runs[case, f][0]) for f in FORMS}
         yield (case, {f: statistics.median(t) * 1000 for f, t in times.items()},
-               {f: np.array_equal(values[f], values["dy . w^T"]) for f in forms})
+               {f: np.array_equal(values[f], values["dy . w^T"]) for f in FORMS})
     sess.close()
 
 
