@@ -5,6 +5,7 @@ timed against the package's step in one process.
     python scripts/step_variants.py --recipe fast --rounds 12
     python scripts/step_variants.py --kernels           # oneDNN against Eigen
     python scripts/step_variants.py --sessions          # executor and thread settings
+    python scripts/step_variants.py --without           # the step with parts left out
 
 Each variant builds the package's chained training graph (four steps per
 run call) with one piece swapped:
@@ -23,6 +24,10 @@ run call) with one piece swapped:
   xla-step     -- each step, its updates included, compiled by XLA as one
                   cluster (``jit_scope``), one step per run call (four
                   chained steps as one cluster did not finish compiling).
+
+``--without`` times, against the package, the step with parts of its work
+left out, to bound what making those parts cheaper could gain (timing
+only: these train differently): ``WITHOUT`` lists them.
 
 Timed blocks of the variants alternate (the order reversed every other
 round) after a warm-up; it prints iterations/s (the median block) and the
@@ -51,6 +56,13 @@ from gan_mnist import config  # noqa: E402
 from timing import alternating, to_stderr  # noqa: E402
 
 VARIANTS = ("package", "tf-gradient", "fused-average", "adam-after", "xla-step")
+# name -> (HParams fields changed, Adam replaced by plain gradient descent)
+WITHOUT = {
+    "without-adam": ({}, True),                      # one read of each gradient instead
+    "without-average": ({"g_average": 0.0}, False),
+    "without-dropout": ({"keep_prob": 1.0}, False),  # no masks drawn
+    "without-all-three": ({"g_average": 0.0, "keep_prob": 1.0}, True),
+}
 N = 60000  # the training set's size: batches are drawn from it in the graph
 
 # Session options tried against TensorFlow's defaults (two intra-op and two
@@ -121,6 +133,11 @@ def build(hp, variant, options=None, n=None):
                                            separate_compiled_gradients=False):
             return original_step(*args)
 
+    def plain_descent(self, grads, params, rate):
+        rate = tf.cast(rate, tf.float32)
+        return tf.group(*[tf.raw_ops.ResourceApplyGradientDescent(
+            var=p.handle, alpha=rate, delta=g) for g, p in zip(grads, params)])
+
     def apply_after(self, grads, params, rate):
         with tf.control_dependencies(grads):
             return original_apply(self, grads, params, rate)
@@ -133,6 +150,11 @@ def build(hp, variant, options=None, n=None):
         train_graph.faster_matmul_gradients = lambda graph: contextlib.nullcontext()
     if variant == "xla-step":
         train_graph._step = compiled_step
+    if variant in WITHOUT:
+        fields, no_adam = WITHOUT[variant]
+        hp = hp._replace(**fields)
+        if no_adam:
+            optim.SharedAdam.apply = plain_descent
     try:
         n = n or N
         tg = train_graph.build_train_graph(
@@ -206,6 +228,8 @@ def main(argv=None):
                    help="oneDNN against Eigen, in alternating child processes")
     p.add_argument("--sessions", action="store_true",
                    help="session options (threads, executor), in alternating child processes")
+    p.add_argument("--without", action="store_true",
+                   help="the step with parts of its work left out (timing only)")
     p.add_argument("--child", metavar="SESSION", choices=sorted(SESSIONS), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     hp = hparams(args)
@@ -224,7 +248,8 @@ def main(argv=None):
             runs = {name: (name, {}) for name in SESSIONS}
         report(in_children(cmd, runs, args.rounds), next(iter(runs)))
         return
-    timers = {v: Timer(*build(hp, v)) for v in VARIANTS}
+    variants = ("package", *WITHOUT) if args.without else VARIANTS
+    timers = {v: Timer(*build(hp, v)) for v in variants}
     report(compare(timers, args.rounds, args.calls), "package")
 
 

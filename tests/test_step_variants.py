@@ -48,6 +48,15 @@ def test_every_variant_builds_and_trains(monkeypatch):
         assert ("_gradient_op_type" in attrs) == (variant != "tf-gradient")
         assert ("_XlaCompile" in attrs) == (variant == "xla-step")
         assert tg.steps_per_run == (1 if variant == "xla-step" else 4)
+    for variant, (fields, no_adam) in step_variants.WITHOUT.items():
+        sess, tg = step_variants.build(hp, variant)
+        assert step_variants.Timer(sess, tg).block(2) > 0
+        kinds = {op.type for op in tg.graph.get_operations()}
+        assert ("ResourceApplyAdam" in kinds) != no_adam
+        assert ("ResourceApplyGradientDescent" in kinds) == no_adam
+        assert bool(tg.g_average) == ("g_average" not in fields)
+        masks = sess.run(tg.tensors["d_masks"], {tg.iteration: 0})
+        assert all(np.all(m == 1) for m in masks) == ("keep_prob" in fields)
     # same arithmetic, only the order of independent work or the form of
     # the same products differs (XLA's kernels round differently)
     for variant in ("fused-average", "adam-after", "tf-gradient"):
