@@ -50,8 +50,10 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gan_mnist.config import HParams, IMAGE_SIZE  # noqa: E402
+from timing import cpu_name  # noqa: E402
 
 
 def useful_flop(hp):
@@ -185,12 +187,6 @@ def peak_memory(argv, iters=32):
                            capture_output=True, text=True, check=True)
         out[kind] = float(r.stdout.split()[-1])
     return out
-
-
-def cpu_name():
-    with open("/proc/cpuinfo") as f:
-        return next((line.split(":", 1)[1].strip() for line in f
-                     if line.startswith("model name")), "unknown CPU")
 
 
 def settings(args):

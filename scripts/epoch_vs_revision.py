@@ -26,7 +26,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from timing import alternating, to_stderr  # noqa: E402
+from timing import alternating, cpu_name, to_stderr  # noqa: E402
 
 
 def export_revision(rev, dest, repo=ROOT):
@@ -92,10 +92,7 @@ def main(argv=None):
         times = compare(trees, flags, args.pairs, scratch=scratch, log=to_stderr)
     finally:
         shutil.rmtree(scratch)
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f
-                    if line.startswith("model name")), "unknown CPU")
-    print(f"{cpu}, {os.cpu_count()} cores; train {' '.join(flags)}"
+    print(f"{cpu_name()}, {os.cpu_count()} cores; train {' '.join(flags)}"
           + (f"; this tree also {' '.join(args.new_flags)}" if args.new_flags else ""))
     for name, ts in times.items():
         print(f"  {name:10s} epoch seconds: {', '.join(f'{t:.2f}' for t in ts)}")

@@ -28,7 +28,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gan_mnist import config  # noqa: E402
-from timing import alternating, timed  # noqa: E402
+from timing import alternating, cpu_name, timed  # noqa: E402
 
 FORMS = {  # name -> dx from (dy, w)
     "dy . w^T": lambda tf, dy, w: tf.matmul(dy, w, transpose_b=True),
@@ -92,10 +92,7 @@ def main(argv=None):
     p.add_argument("--chain", type=int, default=12, help="products per run call")
     args = p.parse_args(argv)
     hp = config.HParams(**dict(config.DEFAULTS, batch_size=args.batch_size))
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f
-                    if line.startswith("model name")), "unknown CPU")
-    print(f"{cpu}, {os.cpu_count()} cores; dx = dy . w^T at batch {hp.batch_size}, "
+    print(f"{cpu_name()}, {os.cpu_count()} cores; dx = dy . w^T at batch {hp.batch_size}, "
           "ms per product (median of rounds)")
     for (name, shape, n), ms, same in measure(hp, args.chain, args.rounds, args.calls):
         base, swapped = ms["dy . w^T"], ms["(w . dy^T)^T"]

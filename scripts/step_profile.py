@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import benchmark  # noqa: E402
-from timing import timed  # noqa: E402
+from timing import cpu_name, timed  # noqa: E402
 from gan_mnist import config  # noqa: E402
 
 CHAIN = 4  # steps per run call, as training runs them
@@ -190,7 +190,7 @@ def main(argv=None):
 
     ms, busy, switches, rows, kernels = step_figures(hp, calls, args.train_size)
     options = f"--recipe {args.recipe}" if args.recipe else "the tutorial's options"
-    print(f"{benchmark.cpu_name()}, {os.cpu_count()} cores; batch {hp.batch_size}, "
+    print(f"{cpu_name()}, {os.cpu_count()} cores; batch {hp.batch_size}, "
           f"{options}, {hp.precision}")
     print(f"\nstep: {ms:.2f} ms per iteration ({1000 / ms:.0f} it/s), {busy:.2f} cores "
           f"busy, {switches:.0f} context switches per iteration")

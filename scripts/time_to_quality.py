@@ -23,13 +23,13 @@ Run it alone on the machine: the minutes are what it measures.
 
 import argparse
 import os
-import platform
 import re
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runlib  # noqa: E402
+from timing import cpu_name  # noqa: E402
 from gan_mnist.fileio import atomic_path, write_text  # noqa: E402
 from gan_mnist.metrics import FIGURES  # noqa: E402
 from gan_mnist.metrics_csv import read_rows  # noqa: E402
@@ -85,17 +85,6 @@ def collect(out):
             if rows:
                 results.setdefault(name, {})[int(m.group(1))] = rows
     return results
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def describe(values, fmt):

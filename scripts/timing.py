@@ -1,6 +1,8 @@
-"""Timing on a shared machine: one thing in blocks (the median block), and
-several things in turn, in alternating order, with the time left shown."""
+"""Timing on a shared machine: one thing in blocks (the median block),
+several things in turn, in alternating order, with the time left shown,
+and the name of the CPU that every figure is published beside."""
 
+import platform
 import statistics
 import sys
 import time
@@ -34,6 +36,19 @@ def alternating(names, rounds, measure, log=None):
                 left = (time.time() - started) / done * (total - done)
                 log(f"  {done}/{total}: {name} {times[name][-1]:.4g} ({left:.0f} s left)")
     return times
+
+
+def cpu_name():
+    """The CPU's model name (Linux /proc/cpuinfo), else what ``platform``
+    knows, else "unknown CPU"."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def to_stderr(line):

@@ -64,7 +64,7 @@ def test_copy_bandwidth_is_a_rate():
 def test_the_report_names_the_machine_and_adds_the_parts_up(capsys):
     step_profile.main(["--recipe", "improved", "--calls", "2", "--train-size", "64"])
     out = capsys.readouterr().out
-    assert out.startswith(step_profile.benchmark.cpu_name())
+    assert out.startswith(step_profile.cpu_name())
     assert "batch 32, --recipe improved, float32" in out
     together = next(line for line in out.splitlines() if "together" in line)
     ms = float(out.split("step: ")[1].split(" ms")[0])
