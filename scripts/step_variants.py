@@ -5,6 +5,7 @@ timed against the package's step in one process.
     python scripts/step_variants.py --recipe fast --rounds 12
     python scripts/step_variants.py --kernels           # oneDNN against Eigen
     python scripts/step_variants.py --sessions          # executor and thread settings
+    python scripts/step_variants.py --environment       # oneDNN's switches
     python scripts/step_variants.py --without           # the step with parts left out
 
 Each variant builds the package's chained training graph (four steps per
@@ -35,7 +36,9 @@ median ratio to ``package`` over the rounds. ``--kernels`` instead runs the
 package's step in child processes with ``TF_ENABLE_ONEDNN_OPTS`` 1 and 0 in
 turn, since TensorFlow reads that switch once, at import; ``--sessions``
 runs it in child processes with each of ``SESSIONS``' session options in
-turn (TensorFlow makes its thread pools once per process).
+turn (TensorFlow makes its thread pools once per process), and
+``--environment`` with each of ``ENVIRONMENTS``' variables (read once, at
+start-up).
 """
 
 import argparse
@@ -75,6 +78,17 @@ SESSIONS = {
     "single-threaded-executor": {"experimental.executor_type": "SINGLE_THREADED_EXECUTOR"},
     "static-graph": {"experimental.optimize_for_static_graph": True},
     "no-spinning": {"experimental.disable_thread_spinning": True},
+}
+
+# Environment variables tried against none: name -> {variable: value}.
+ENVIRONMENTS = {
+    "default": {},
+    # oneDNN's kernels run part of their work in the calling thread instead
+    # of handing all of it to the intra-op pool.
+    "onednn-caller-thread": {"TF_ONEDNN_THREADPOOL_USE_CALLER_THREAD": "1"},
+    # TensorFlow's oneDNN allocator takes its buffers from malloc instead of
+    # its own pool.
+    "onednn-system-allocator": {"TF_ONEDNN_USE_SYSTEM_ALLOCATOR": "1"},
 }
 
 
@@ -228,6 +242,8 @@ def main(argv=None):
                    help="oneDNN against Eigen, in alternating child processes")
     p.add_argument("--sessions", action="store_true",
                    help="session options (threads, executor), in alternating child processes")
+    p.add_argument("--environment", action="store_true",
+                   help="oneDNN's environment variables, in alternating child processes")
     p.add_argument("--without", action="store_true",
                    help="the step with parts of its work left out (timing only)")
     p.add_argument("--child", metavar="SESSION", choices=sorted(SESSIONS), help=argparse.SUPPRESS)
@@ -238,12 +254,14 @@ def main(argv=None):
         timer.block(args.calls)
         print(timer.block(args.calls))
         return
-    if args.kernels or args.sessions:
+    if args.kernels or args.sessions or args.environment:
         cmd = [sys.executable, __file__, "--recipe", args.recipe,
                "--precision", args.precision, "--calls", str(args.calls), "--child"]
         if args.kernels:
             runs = {name: ("default", {"TF_ENABLE_ONEDNN_OPTS": flag})
                     for name, flag in (("oneDNN", "1"), ("Eigen", "0"))}
+        elif args.environment:
+            runs = {name: ("default", env) for name, env in ENVIRONMENTS.items()}
         else:
             runs = {name: (name, {}) for name in SESSIONS}
         report(in_children(cmd, runs, args.rounds), next(iter(runs)))

@@ -85,3 +85,16 @@ def test_children_alternate_and_see_their_environment():
     runs = {"a": ("x", {"FAKE": "1"}), "b": ("yy", {"FAKE": "10"})}
     times = step_variants.in_children(cmd, runs, rounds=3)
     assert times == {"a": [2.0] * 3, "b": [12.0] * 3}
+
+
+def test_every_environment_variable_is_one_tensorflow_reads():
+    import glob
+    libs = glob.glob(os.path.join(os.path.dirname(tf.__file__), "libtensorflow_framework.so*"))
+    assert libs
+    with open(libs[0], "rb") as f:
+        text = f.read()
+    assert step_variants.ENVIRONMENTS["default"] == {}
+    names = [v for env in step_variants.ENVIRONMENTS.values() for v in env]
+    assert names
+    for name in names:
+        assert name.encode() + b"\0" in text, name
