@@ -58,6 +58,11 @@ DEFAULTS = collections.OrderedDict([
     ("precision", "float32"),   # "bfloat16": the matmuls in bfloat16 on CPUs
                                 # that have it (oneDNN's mixed precision);
                                 # variables, Adam and checkpoints stay float32
+    ("xla", False),             # True: each run call's chained steps compiled
+                                # by XLA into one program (faster at small
+                                # batches); the same mathematics, rounded
+                                # differently: a run resumes exactly only
+                                # with the setting it started with
 ])
 
 INITS = ("truncated_normal", "glorot")
@@ -182,6 +187,9 @@ def validate(hp, where=None):
     for name, choices in (("init", INITS), ("precision", PRECISIONS)):
         if getattr(hp, name) not in choices:
             bad(name, getattr(hp, name), "must be one of " + ", ".join(choices))
+    if hp.xla and hp.precision != "float32":
+        bad("precision", hp.precision, "the bfloat16 rewrite does not reach into "
+            "an XLA program; drop --xla, or use --precision float32")
     if not hp.data_dir:
         bad("data_dir", hp.data_dir, "must name a folder")
     return hp

@@ -92,6 +92,12 @@ def parse_args(argv=None):
                    help="bfloat16: matmuls in bfloat16 on a CPU that has it "
                         "(variables, Adam and checkpoints stay float32) "
                         f"(default: {DEFAULTS['precision']})")
+    p.add_argument("--xla", dest="xla", action="store_true",
+                   default=argparse.SUPPRESS,
+                   help="compile each run call's chained steps with XLA into one "
+                        "program: faster at small batches on a CPU, the same "
+                        "mathematics rounded differently (default: TensorFlow's "
+                        "kernels, op by op)")
     p.add_argument("--recipe", choices=sorted(config.RECIPES),
                    default=argparse.SUPPRESS,
                    help="set several options at once: " + "; ".join(

@@ -24,7 +24,8 @@ def batch_from_data(data, order, j, batch_size):
     the last N mod B rows of an epoch are left out so every batch is whole.
     Returns (B, 784) float32 in [-1, 1]: 2 * pixel / 255 - 1.
     """
-    rows = tf.slice(order, [j * batch_size], [batch_size])
+    # A gather, not a slice: XLA needs a slice's start at compile time.
+    rows = tf.gather(order, j * batch_size + tf.range(batch_size))
     pixels = tf.cast(tf.gather(data, rows), tf.float64)
     # The seed's arithmetic, in float64, then rounded once to float32: the
     # exact values that its feed_dict delivered.
@@ -155,6 +156,28 @@ def _step(hp, x_reals, iteration, g_params, d_params, adam, ema, rates, after):
                 z=z, d_masks=masks, g_masks=g_masks)
 
 
+def _compiled(chain, iteration, n):
+    """``chain(iteration, n)``'s steps as one XLA program (``--xla``):
+    returns (an op that runs it, the steps' losses (n, 4), (the real
+    batches, as ``chain`` lists them, and the first step's z, D masks and G
+    masks)).
+
+    XLA compiles the steps, variables' updates included, into one program
+    at the first run: its fused loops replace the kernel-by-kernel
+    execution (some 240 kernels a step at batch 32) that bounds small
+    batches. The function's reads and writes of each variable keep their
+    program order, as the explicit dependencies of ``_step`` ask.
+    """
+    def steps(first):
+        done, x_reals = chain(first, n)
+        s = done[0]
+        return (tf.stack([d["losses"] for d in done]),
+                (x_reals, s["z"], s["d_masks"], s["g_masks"]))
+
+    losses, extras = tf.function(steps, jit_compile=True, autograph=False)(iteration)
+    return tf.group(losses), losses, extras
+
+
 def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
     """Build the whole training graph in a new tf.Graph.
 
@@ -214,20 +237,39 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
                                 name=f"x_data{suffix}" + (f"_{i}" if i else ""))
                     for i in range(hp.d_steps)]
 
-        # K steps in a chain; the first alone is one step (train_op).
-        steps_per_run = max(1, min(steps_per_run, iters_per_epoch))
-        steps, x_reals = [], []
-        prev = dict(weights_written=[], average_done=[])
-        with faster_matmul_gradients(graph):
-            for k in range(steps_per_run):
-                it = iteration + k
+        def chain(first, n):
+            """n steps from iteration ``first`` (int64 scalar): (their
+            dicts from ``_step``, their real batches)."""
+            steps, x_reals = [], []
+            prev = dict(weights_written=[], average_done=[])
+            for k in range(n):
+                it = first + k
                 x_reals.append(batches(it, k))
                 rates = learning_rates(hp, it, max(1, hp.max_epoch * iters_per_epoch))
                 prev = _step(hp, x_reals[-1], it, g_params, d_params, adam, ema,
                              rates, prev)
                 steps.append(prev)
-        one = steps[0]
-        train_steps = tf.group(*[s["done"] for s in steps])
+            return steps, x_reals
+
+        # K steps in a chain; the first alone is one step (train_op).
+        steps_per_run = max(1, min(steps_per_run, iters_per_epoch))
+        if hp.xla:
+            train_steps, step_losses, x_reals = _compiled(chain, iteration, steps_per_run)
+            if steps_per_run == 1:
+                train_op, losses, one = train_steps, step_losses[0], x_reals
+            else:
+                train_op, losses, one = _compiled(chain, iteration, 1)
+                losses = losses[0]
+            one = dict(z=one[1], d_masks=one[2], g_masks=one[3], x_real=one[0][0][0])
+            x_reals = x_reals[0]
+        else:
+            with faster_matmul_gradients(graph):
+                steps, x_reals = chain(iteration, steps_per_run)
+            one = steps[0]
+            train_op, losses = one["done"], one["losses"]
+            one = dict(one, x_real=x_reals[0][0])
+            train_steps = tf.group(*[s["done"] for s in steps])
+            step_losses = tf.stack([s["losses"] for s in steps])
 
         g_average, reset_average = [], tf.no_op()
         if ema is not None:
@@ -241,18 +283,17 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
         set_global_step = global_step.assign(epoch).op
         init = v1.global_variables_initializer()
         saver = v1.train.Saver(max_to_keep=max_to_keep)
-        d_loss, g_loss, d_real, d_fake = tf.unstack(one["losses"])
+        d_loss, g_loss, d_real, d_fake = tf.unstack(losses)
         return TrainGraph(
             graph=graph, num_train=num_train, iters_per_epoch=iters_per_epoch,
             steps_per_run=steps_per_run, images=images, data_init=data_init,
             order=order, set_order=set_order, iteration=iteration,
-            train_op=one["done"], d_loss=d_loss, g_loss=g_loss, d_real=d_real,
-            d_fake=d_fake, train_steps=train_steps,
-            step_losses=tf.stack([s["losses"] for s in steps]),
+            train_op=train_op, d_loss=d_loss, g_loss=g_loss, d_real=d_real,
+            d_fake=d_fake, train_steps=train_steps, step_losses=step_losses,
             z_sample=z_sample, x_sample=x_sample, global_step=global_step,
             epoch=epoch, set_global_step=set_global_step, init=init,
             saver=saver, g_params=g_params, d_params=d_params,
             g_average=g_average, reset_average=reset_average,
-            tensors={"x_real": x_reals[0][0], "z": one["z"],
+            tensors={"x_real": one["x_real"], "z": one["z"],
                      "d_masks": one["d_masks"], "g_masks": one["g_masks"],
                      "x_reals": x_reals})

@@ -3,6 +3,7 @@
     python scripts/benchmark.py --batch-size 256
     python scripts/benchmark.py --recipe improved            # batch 32, its options
     python scripts/benchmark.py --recipe improved --precision bfloat16
+    python scripts/benchmark.py --recipe improved --xla     # steps as XLA programs
 
 In one process, after a warm-up, it alternates timed blocks of
 
@@ -16,6 +17,8 @@ In one process, after a warm-up, it alternates timed blocks of
               numpy batches, numpy noise, one run call for the D update and
               one for the G update, D over the concatenated batch in both
               (the tutorial's options, whatever the flags);
+  kernels  -- with --xla only: the package's step without it, TensorFlow's
+              kernels op by op, to measure what compiling gains;
 
 so that all meet the same machine load. It reports iterations/s (the median
 block), the ratios to the seed's loop (the median of the rounds' ratios of
@@ -195,7 +198,7 @@ def settings(args):
     hp = HParams()._replace(**config.RECIPES.get(args.recipe, {}))
     if args.batch_size:
         hp = hp._replace(batch_size=args.batch_size)
-    return hp._replace(precision=args.precision)
+    return hp._replace(precision=args.precision, xla=args.xla)
 
 
 def main(argv=None):
@@ -205,6 +208,8 @@ def main(argv=None):
     p.add_argument("--recipe", choices=sorted(config.RECIPES),
                    help="the recipe's options (and batch size) for the package")
     p.add_argument("--precision", choices=config.PRECISIONS, default="float32")
+    p.add_argument("--xla", action="store_true",
+                   help="the package's steps as XLA programs (gan_mnist.train --xla)")
     p.add_argument("--rounds", type=int, default=10,
                    help="alternating timed blocks per loop")
     p.add_argument("--iters", type=int, default=None,
@@ -224,7 +229,9 @@ def main(argv=None):
     loops = {"package": PackageLoop(hp, images),
              "single": PackageLoop(hp, images, chain=False),
              "seed": SeedLoop(hp, images)}
-    for loop in loops.values():  # warm-up: graph optimisation, allocator
+    if hp.xla:
+        loops["kernels"] = PackageLoop(hp._replace(xla=False), images)
+    for loop in loops.values():  # warm-up: graph optimisation, compiling, allocator
         loop.run(24)
     rates = {k: [] for k in loops}
     total = args.rounds * len(loops)
@@ -251,18 +258,22 @@ def main(argv=None):
              for k in rates}
     chain = statistics.median(a / b for a, b in zip(rates["package"], rates["single"]))
     options = f"--recipe {args.recipe}" if args.recipe else "the tutorial's options"
+    options += ", --xla" if hp.xla else ""
     print(f"{cpu_name()}, {os.cpu_count()} cores; batch {hp.batch_size}, {options}, "
           f"{hp.precision}: {flop / 1e9:.3f} useful GFLOP/iteration, TensorFlow "
           f"matmul peak {peak:.1f} GFLOP/s (float32), bare TensorFlow import "
           f"{mem['import']:.0f} MB")
     print(f"{'loop':8} {'it/s':>7} {'vs seed':>8} {'GFLOP/s':>8} {'of peak':>8} "
           f"{'memory':>9}")
-    for name in ("seed", "single", "package"):
+    for name in ("seed", "single", *(["kernels"] if hp.xla else []), "package"):
         gf = med[name] * flop / 1e9
         extra = f"{mem[name] - mem['import']:6.0f} MB" if name in mem else ""
         print(f"{name:8} {med[name]:7.1f} {ratio[name]:8.2f} {gf:8.1f} "
               f"{gf / peak:8.0%} {extra}")
     print(f"chained steps / one step per call: {chain:.3f} (median of paired blocks)")
+    if hp.xla:
+        gain = statistics.median(a / b for a, b in zip(rates["package"], rates["kernels"]))
+        print(f"XLA / TensorFlow's kernels: {gain:.3f} (median of paired blocks)")
     print(f"package memory / seed memory (above import): "
           f"{(mem['package'] - mem['import']) / (mem['seed'] - mem['import']):.0%}")
 

@@ -2,6 +2,8 @@
 
     python scripts/epoch_vs_revision.py --rev 6aca8ac                # --recipe improved, 1 epoch
     python scripts/epoch_vs_revision.py --rev 6aca8ac --pairs 5 --new-flags --precision bfloat16
+    python scripts/epoch_vs_revision.py --rev 6aca8ac --flags "--recipe improved --seed 1 --max-epoch 3" \
+        --skip-epochs 1 --new-flags --xla
 
 The revision is exported with ``git archive`` into a temporary folder (its
 own MNIST_data included). Then, pair by pair, each tree trains a fresh run
@@ -58,12 +60,13 @@ def run_epochs(tree, flags, scratch):
     return epoch_seconds(os.path.join(output, "metrics.csv"))
 
 
-def compare(trees, flags, pairs, run=run_epochs, scratch=None, log=None):
-    """{name: [seconds of each run's epochs, summed]} for ``trees`` ({name:
-    (folder, extra flags)}), run in turn, the order reversed every other pair."""
+def compare(trees, flags, pairs, run=run_epochs, scratch=None, log=None, skip=0):
+    """{name: [seconds of each run's epochs after the first ``skip``, summed]}
+    for ``trees`` ({name: (folder, extra flags)}), run in turn, the order
+    reversed every other pair."""
     def one(name):
         folder, extra = trees[name]
-        return sum(run(folder, flags + extra, scratch))
+        return sum(run(folder, flags + extra, scratch)[skip:])
     return alternating(trees, pairs, one, log)
 
 
@@ -73,6 +76,9 @@ def main(argv=None):
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--flags", default="--recipe improved --seed 1 --max-epoch 1",
                    help="train flags for both trees (default: %(default)s)")
+    p.add_argument("--skip-epochs", type=int, default=0, metavar="N",
+                   help="leave each run's first N epochs out of the sums (with "
+                        "--xla the first epoch carries the one-time compilation)")
     p.add_argument("--new-flags", nargs=argparse.REMAINDER, default=[],
                    help="more flags for this tree only (last on the line)")
     args = p.parse_args(argv)
@@ -89,11 +95,14 @@ def main(argv=None):
         os.mkdir(old)
         export_revision(args.rev, old)
         trees = {args.rev: (old, []), "this tree": (ROOT, args.new_flags)}
-        times = compare(trees, flags, args.pairs, scratch=scratch, log=to_stderr)
+        times = compare(trees, flags, args.pairs, scratch=scratch, log=to_stderr,
+                        skip=args.skip_epochs)
     finally:
         shutil.rmtree(scratch)
     print(f"{cpu_name()}, {os.cpu_count()} cores; train {' '.join(flags)}"
-          + (f"; this tree also {' '.join(args.new_flags)}" if args.new_flags else ""))
+          + (f"; this tree also {' '.join(args.new_flags)}" if args.new_flags else "")
+          + (f"; the first {args.skip_epochs} epoch(s) of each run left out"
+             if args.skip_epochs else ""))
     for name, ts in times.items():
         print(f"  {name:10s} epoch seconds: {', '.join(f'{t:.2f}' for t in ts)}")
     ratios = [a / b for a, b in zip(times[args.rev], times["this tree"])]

@@ -45,6 +45,7 @@ CONFIGS = {
     "improved": (["--recipe", "improved"], 100, 30),
     "fast": (["--recipe", "fast"], 100, 30),
     "fast-bfloat16": (["--recipe", "fast", "--precision", "bfloat16"], 100, 30),
+    "fast-xla": (["--recipe", "fast", "--xla"], 100, 30),
     # Single options on top of --recipe improved (the README's probes), and
     # the best of them on top of --recipe fast.
     "improved-lr4e-4": (["--recipe", "improved", "--learning-rate", "4e-4"], 100, 30),
@@ -57,7 +58,7 @@ CONFIGS = {
     "fast-average0.9999": (["--recipe", "fast", "--g-average", "0.9999"], 100, 30),
 }
 # What runs without --only: the defaults and the recipes.
-MAIN = ["defaults", "improved", "fast", "fast-bfloat16"]
+MAIN = ["defaults", "improved", "fast", "fast-bfloat16", "fast-xla"]
 
 
 def train(name, seed, args):

@@ -44,6 +44,9 @@ def test_the_trees_alternate_and_get_their_own_flags():
     assert all(flags == (["--a", "--x"] if folder == "new" else ["--a"])
                for folder, flags in calls)
     assert times == {"rev": [3.0] * 3, "this tree": [1.5] * 3}
+    later = evr.compare({"rev": ("old", []), "this tree": ("new", [])}, [], pairs=1,
+                        run=fake_run, log=lambda line: None, skip=1)
+    assert later == {"rev": [2.0], "this tree": [0]}
 
 
 def test_a_revision_that_is_not_a_commit_is_one_line(capsys):
