@@ -6,6 +6,7 @@ timed against the package's step in one process.
     python scripts/step_variants.py --kernels           # oneDNN against Eigen
     python scripts/step_variants.py --sessions          # executor and thread settings
     python scripts/step_variants.py --environment       # oneDNN's switches
+    python scripts/step_variants.py --environment --xla # XLA's, for --xla's step
     python scripts/step_variants.py --without           # the step with parts left out
 
 Each variant builds the package's chained training graph (four steps per
@@ -22,9 +23,11 @@ run call) with one piece swapped:
   adam-after   -- every Adam update waits for all of its network's
                   gradients, so that it never has to copy a weight that a
                   gradient computation still reads;
-  xla-step     -- each step, its updates included, compiled by XLA as one
-                  cluster (``jit_scope``), one step per run call (four
-                  chained steps as one cluster did not finish compiling).
+  xla-step     -- each step's ops, its updates included, marked for XLA
+                  with ``jit_scope``, one step per run call: TensorFlow
+                  cuts them into many clusters, each launched on its own
+                  (``--xla`` instead compiles the whole chain as one
+                  function).
 
 ``--without`` times, against the package, the step with parts of its work
 left out, to bound what making those parts cheaper could gain (timing
@@ -38,7 +41,8 @@ turn, since TensorFlow reads that switch once, at import; ``--sessions``
 runs it in child processes with each of ``SESSIONS``' session options in
 turn (TensorFlow makes its thread pools once per process), and
 ``--environment`` with each of ``ENVIRONMENTS``' variables (read once, at
-start-up).
+start-up); with ``--xla``, the step is the package's ``--xla`` program and
+the variables ``XLA_ENVIRONMENTS``, XLA's own switches.
 """
 
 import argparse
@@ -89,6 +93,18 @@ ENVIRONMENTS = {
     # TensorFlow's oneDNN allocator takes its buffers from malloc instead of
     # its own pool.
     "onednn-system-allocator": {"TF_ONEDNN_USE_SYSTEM_ALLOCATOR": "1"},
+}
+
+# XLA's switches for its CPU programs (``--environment --xla``), against none.
+XLA_ENVIRONMENTS = {
+    "default": {},
+    # Schedules the program's independent parts to run side by side.
+    "concurrency-scheduler": {
+        "XLA_FLAGS": "--xla_cpu_enable_concurrency_optimized_scheduler=true"},
+    # Matrix products by oneDNN instead of XLA's default library.
+    "onednn-dots": {"XLA_FLAGS": "--xla_cpu_use_onednn=true"},
+    # Matrix products by XLA's own emitted code or Eigen, without a library.
+    "no-ynn-dots": {"XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type="},
 }
 
 
@@ -226,7 +242,7 @@ def report(times, base):
 
 
 def hparams(args):
-    fields = dict(config.DEFAULTS, seed=1, precision=args.precision)
+    fields = dict(config.DEFAULTS, seed=1, precision=args.precision, xla=args.xla)
     if args.recipe:
         fields.update(config.RECIPES[args.recipe])
     return config.HParams(**fields)
@@ -244,6 +260,9 @@ def main(argv=None):
                    help="session options (threads, executor), in alternating child processes")
     p.add_argument("--environment", action="store_true",
                    help="oneDNN's environment variables, in alternating child processes")
+    p.add_argument("--xla", action="store_true",
+                   help="with --environment: the step as --xla compiles it, and "
+                        "XLA's switches")
     p.add_argument("--without", action="store_true",
                    help="the step with parts of its work left out (timing only)")
     p.add_argument("--child", metavar="SESSION", choices=sorted(SESSIONS), help=argparse.SUPPRESS)
@@ -256,12 +275,14 @@ def main(argv=None):
         return
     if args.kernels or args.sessions or args.environment:
         cmd = [sys.executable, __file__, "--recipe", args.recipe,
-               "--precision", args.precision, "--calls", str(args.calls), "--child"]
+               "--precision", args.precision, "--calls", str(args.calls),
+               *(["--xla"] if args.xla else []), "--child"]
         if args.kernels:
             runs = {name: ("default", {"TF_ENABLE_ONEDNN_OPTS": flag})
                     for name, flag in (("oneDNN", "1"), ("Eigen", "0"))}
         elif args.environment:
-            runs = {name: ("default", env) for name, env in ENVIRONMENTS.items()}
+            runs = {name: ("default", env) for name, env in
+                    (XLA_ENVIRONMENTS if args.xla else ENVIRONMENTS).items()}
         else:
             runs = {name: (name, {}) for name in SESSIONS}
         report(in_children(cmd, runs, args.rounds), next(iter(runs)))

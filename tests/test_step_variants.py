@@ -98,3 +98,11 @@ def test_every_environment_variable_is_one_tensorflow_reads():
     assert names
     for name in names:
         assert name.encode() + b"\0" in text, name
+    # and every XLA switch tried is a flag that XLA defines
+    assert step_variants.XLA_ENVIRONMENTS["default"] == {}
+    flags = [f for env in step_variants.XLA_ENVIRONMENTS.values()
+             for f in env.get("XLA_FLAGS", "").split()]
+    assert flags
+    for flag in flags:
+        name = flag[2:].split("=")[0]
+        assert flag.startswith("--") and name.encode() in text, flag

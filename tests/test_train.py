@@ -15,7 +15,7 @@ from skimage.io import imread
 from gan_mnist import (checkpoints, config, grid, preflight, reference, rundir,
                        sampling, streams, train, training)
 from gan_mnist.interrupt import Stopped
-from gan_mnist.train_graph import build_train_graph
+from gan_mnist.train_graph import build_train_graph, whole_chains
 from gan_mnist._tf import tf, v1
 from gan_mnist.data import load_mnist
 from gan_mnist.errors import UsageError
@@ -235,7 +235,9 @@ def test_step_k_of_an_epoch_trains_on_rows_k_of_the_epochs_order(
     hp = small_hp(tmp_path, limit=n, batch_size=b, shuffle=shuffle, max_epoch=epochs,
                   d_steps=d_steps, xla=xla)
     run(hp)
-    assert graphs[0].steps_per_run == 4 and graphs[0].iters_per_epoch == 14 // d_steps
+    # --xla chains whole epochs: 7 steps (of 7) a call, no single steps
+    assert graphs[0].steps_per_run == (7 if xla else 4)
+    assert graphs[0].iters_per_epoch == 14 // d_steps
     images = load_mnist(DATA, "train", n)[0].reshape(n, 784)
     want = []
     for e in range(epochs):
@@ -254,8 +256,11 @@ def test_step_k_of_an_epoch_trains_on_rows_k_of_the_epochs_order(
 def test_chained_steps_train_exactly_as_one_step_per_call(tmp_path, monkeypatch, xla):
     # 14 steps an epoch: three chains of four, then two single steps; with
     # the options whose state moves every step (average, decay, shuffle)
-    kw = dict(limit=232, batch_size=16, shuffle=True, g_average=0.9, lr_decay=1.0,
-              label_smoothing=0.1, leaky_relu=0.2, d_learning_rate=2e-3, xla=xla)
+    # (with --xla, 11 steps: two chains of four, then three single steps,
+    # since no chain of 4 to 8 steps fills an epoch of 11)
+    kw = dict(limit=176 if xla else 232, batch_size=16, shuffle=True, g_average=0.9,
+              lr_decay=1.0, label_smoothing=0.1, leaky_relu=0.2, d_learning_rate=2e-3,
+              xla=xla)
     run(small_hp(tmp_path / "chained", **kw))
     build = training.build_train_graph
     monkeypatch.setattr(training, "build_train_graph",
@@ -270,10 +275,15 @@ def test_chained_steps_train_exactly_as_one_step_per_call(tmp_path, monkeypatch,
     # XLA compiles the chain of four and the single step into two programs,
     # which may round differently (every epoch runs the same programs in
     # the same order, so a resumed run is still exact): the same training,
-    # within rounding after 28 steps.
+    # within rounding after 22 steps.
     a, b = (checkpoint_values(tmp_path / f / "model-2") for f in ("chained", "single"))
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-3, atol=1e-5, err_msg=name)
+
+
+def test_xla_chains_fill_an_epoch_where_a_length_of_k_to_2k_divides_it():
+    assert [whole_chains(n, 4) for n in (1875, 234, 14, 8, 11, 3)] == [5, 6, 7, 4, 4, 4]
+    assert whole_chains(14, 1) == 1
 
 
 def test_the_saver_keeps_the_newest_five_across_a_resume(tmp_path):
