@@ -8,6 +8,7 @@ stderr and an exit status (2, or 130/143 for the signals); no traceback.
 
 import argparse
 import errno
+import os
 import re
 import signal
 import sys
@@ -88,6 +89,15 @@ def run_command(prog, body, interrupted=None):
         extra = interrupted() if interrupted else None
         print(f"{prog}: stopped by {name}" + (f"; {extra}" if extra else ""),
               file=sys.stderr)
+        if isinstance(e, KeyboardInterrupt):
+            # A Ctrl-C that lands in code a C extension runs through
+            # PyRun_* (TensorFlow's import does) marks it unhandled inside
+            # CPython, which then ends the process by SIGINT whatever status
+            # is asked for. Leave at once with the status instead; every
+            # file is already whole (written under a temporary name).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
         sys.exit(status)
     except Exception as e:
         line = io_problem(e)
