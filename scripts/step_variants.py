@@ -242,7 +242,8 @@ def report(times, base):
 
 
 def hparams(args):
-    fields = dict(config.DEFAULTS, seed=1, precision=args.precision, xla=args.xla)
+    fields = dict(config.DEFAULTS, seed=1, precision=args.precision,
+                  xla=getattr(args, "xla", False))
     if args.recipe:
         fields.update(config.RECIPES[args.recipe])
     return config.HParams(**fields)
