@@ -198,7 +198,7 @@ def settings(args):
     hp = HParams()._replace(**config.RECIPES.get(args.recipe, {}))
     if args.batch_size:
         hp = hp._replace(batch_size=args.batch_size)
-    return hp._replace(precision=args.precision, xla=args.xla)
+    return hp._replace(precision=args.precision, xla=getattr(args, "xla", False))
 
 
 def main(argv=None):
