@@ -166,9 +166,9 @@ def whole_chains(iters_per_epoch, k):
 
 def _compiled(chain, iteration, n):
     """``chain(iteration, n)``'s steps as one XLA program (``--xla``):
-    returns (an op that runs it, the steps' losses (n, 4), (the real
-    batches, as ``chain`` lists them, and the first step's z, D masks and G
-    masks)).
+    returns (an op that runs it, the steps' losses (n, 4), their real
+    batches as ``chain`` lists them, and a dict of the first step's
+    ``x_real``, ``z``, ``d_masks`` and ``g_masks``).
 
     XLA compiles the steps, variables' updates included, into one program
     at the first run: its fused loops replace the kernel-by-kernel
@@ -178,12 +178,12 @@ def _compiled(chain, iteration, n):
     """
     def steps(first):
         done, x_reals = chain(first, n)
-        s = done[0]
-        return (tf.stack([d["losses"] for d in done]),
-                (x_reals, s["z"], s["d_masks"], s["g_masks"]))
+        return (tf.stack([d["losses"] for d in done]), x_reals,
+                {k: done[0][k] for k in ("z", "d_masks", "g_masks")})
 
-    losses, extras = tf.function(steps, jit_compile=True, autograph=False)(iteration)
-    return tf.group(losses), losses, extras
+    losses, x_reals, one = tf.function(steps, jit_compile=True,
+                                       autograph=False)(iteration)
+    return tf.group(losses), losses, x_reals, dict(one, x_real=x_reals[0][0])
 
 
 def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
@@ -263,14 +263,15 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
         steps_per_run = max(1, min(steps_per_run, iters_per_epoch))
         if hp.xla:
             steps_per_run = whole_chains(iters_per_epoch, steps_per_run)
-            train_steps, step_losses, x_reals = _compiled(chain, iteration, steps_per_run)
-            if steps_per_run == 1:
-                train_op, losses, one = train_steps, step_losses[0], x_reals
-            else:
-                train_op, losses, one = _compiled(chain, iteration, 1)
+            train_steps, step_losses, x_reals, one = _compiled(
+                chain, iteration, steps_per_run)
+            train_op, losses = train_steps, step_losses[0]
+            # The one-step program for train_op: XLA compiles a program at
+            # its first run, so it costs nothing unless a run (or a test)
+            # runs single steps.
+            if steps_per_run > 1:
+                train_op, losses, _, one = _compiled(chain, iteration, 1)
                 losses = losses[0]
-            one = dict(z=one[1], d_masks=one[2], g_masks=one[3], x_real=one[0][0][0])
-            x_reals = x_reals[0]
         else:
             with faster_matmul_gradients(graph):
                 steps, x_reals = chain(iteration, steps_per_run)

@@ -115,17 +115,15 @@ def test_losses_match_the_seed_formula_and_stay_finite():
     assert d[-2, 0] == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("swap_min, xla", [(gradients.SWAP_MIN, False), (1, False),
-                                           (gradients.SWAP_MIN, True)])
-def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images, monkeypatch,
-                                               swap_min, xla):
+@pytest.mark.parametrize("swap_min", [gradients.SWAP_MIN, 1])
+def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images, monkeypatch, swap_min):
     """Same weights, data, noise and dropout masks: same losses and weights.
     With ``swap_min`` 1 every weight takes the swapped form of its gradient
-    that only wide weights take at the real sizes; with ``xla`` the step is
-    one XLA program."""
+    that only wide weights take at the real sizes. (The XLA step is held to
+    the same in the test below, with the recipes' options.)"""
     monkeypatch.setattr(gradients, "SWAP_MIN", swap_min)
     B = tiny_hp.batch_size
-    tg = build_train_graph(tiny_hp._replace(seed=11, xla=xla), len(fake_images))
+    tg = build_train_graph(tiny_hp._replace(seed=11), len(fake_images))
     sess = _session(tg, fake_images)
     start = sess.run(tg.g_params + tg.d_params)
     t = tg.tensors
@@ -160,10 +158,9 @@ def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images, monkeypatch
 
     assert d_loss == pytest.approx(seed_d.mean(), rel=1e-5)
     assert g_loss == pytest.approx(seed_g.mean(), rel=1e-5)
-    rate = tiny_hp.learning_rate
     for a, b, s0 in zip(after, seed_after, start):
         assert not np.array_equal(a, s0)  # the step moved every variable
-        _assert_step_close(a, b, rate, xla, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     for name in slots:
         np.testing.assert_allclose(slots[name], seed_slots[name], rtol=1e-5, atol=1e-9)
     # Both updates advance the shared beta powers: 0.9 ** 3 after one
