@@ -38,17 +38,37 @@ def alternating(names, rounds, measure, log=None):
     return times
 
 
-def cpu_name():
-    """The CPU's model name (Linux /proc/cpuinfo), else what ``platform``
-    knows, else "unknown CPU"."""
+def cpu_name(cpuinfo="/proc/cpuinfo"):
+    """The CPU's model name, family and model, and its widest vector
+    instructions, from Linux's ``cpuinfo``: e.g. "AMD EPYC (family 25
+    model 1, AVX2)". Virtual machines often show one generic model name
+    for CPU generations that differ in speed, so the family, the model and
+    the instruction set are what tell two of them apart. Else what
+    ``platform`` knows, else "unknown CPU"."""
+    fields = {}
     try:
-        with open("/proc/cpuinfo") as f:
+        with open(cpuinfo) as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, sep, value = line.partition(":")
+                if not sep:
+                    if fields:  # the first processor's block is enough
+                        break
+                    continue
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or "unknown CPU"
+    name = fields.get("model name")
+    if not name:
+        return platform.processor() or "unknown CPU"
+    flags = set(fields.get("flags", "").split())
+    isa = [label for label, flag in (("AVX-512", "avx512f"), ("AVX2", "avx2"))
+           if flag in flags][:1]
+    isa += [label for label, flag in (("avx512_bf16", "avx512_bf16"), ("AMX", "amx_tile"))
+            if flag in flags]
+    where = [f"family {fields['cpu family']} model {fields['model']}"
+             if "cpu family" in fields and "model" in fields else None]
+    details = ", ".join(d for d in where + isa if d)
+    return f"{name} ({details})" if details else name
 
 
 def to_stderr(line):

@@ -55,3 +55,17 @@ def test_a_revision_that_is_not_a_commit_is_one_line(capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--rev no-such-revision-here: not a commit" in err
+
+
+def test_the_cpu_is_named_with_family_model_and_vector_width(tmp_path):
+    from timing import cpu_name
+    info = tmp_path / "cpuinfo"
+    block = ("processor\t: {n}\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+             "model\t\t: {model}\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 {more}\n\n")
+    info.write_text(block.format(n=0, model=17, more="avx512f avx512_bf16")
+                    + block.format(n=1, model=1, more=""))
+    assert cpu_name(str(info)) == "AMD EPYC (family 25 model 17, AVX-512, avx512_bf16)"
+    info.write_text(block.format(n=0, model=1, more=""))
+    assert cpu_name(str(info)) == "AMD EPYC (family 25 model 1, AVX2)"
+    info.write_text("model name\t: Some CPU\n")
+    assert cpu_name(str(info)) == "Some CPU"
