@@ -268,6 +268,12 @@ def main(argv=None):
                    help="the step with parts of its work left out (timing only)")
     p.add_argument("--child", metavar="SESSION", choices=sorted(SESSIONS), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.xla and not (args.environment or args.child):
+        # The variants are built on TensorFlow's kernels; on the --xla step
+        # they would time something that training never runs.
+        print("step_variants: error: --xla goes with --environment (XLA's "
+              "switches on the --xla step)", file=sys.stderr)
+        sys.exit(2)
     hp = hparams(args)
     if args.child:  # one block's seconds per iteration, after a warm-up
         timer = Timer(*build(hp, "package", SESSIONS[args.child]))

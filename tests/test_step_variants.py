@@ -106,3 +106,12 @@ def test_every_environment_variable_is_one_tensorflow_reads():
     for flag in flags:
         name = flag[2:].split("=")[0]
         assert flag.startswith("--") and name.encode() in text, flag
+
+
+def test_xla_without_environment_is_one_line_and_status_2(capsys):
+    import pytest
+    with pytest.raises(SystemExit) as exit_:
+        step_variants.main(["--xla", "--rounds", "1"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--xla goes with --environment" in err
