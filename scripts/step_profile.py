@@ -3,6 +3,7 @@
     python scripts/step_profile.py --recipe improved       # batch 32
     python scripts/step_profile.py                         # batch 256, the tutorial's options
     python scripts/step_profile.py --recipe improved --precision bfloat16
+    python scripts/step_profile.py --recipe improved --xla  # the compiled program
 
 It prints four tables, all per training iteration (one D and one G update):
 
@@ -12,7 +13,11 @@ It prints four tables, all per training iteration (one D and one G update):
   ops     -- TensorFlow's own trace of the same step (RunOptions
              FULL_TRACE): the kernels that ran after Grappler's rewrites,
              by type, with their summed time. Kernels on the two cores
-             overlap, so the sum exceeds the step's time;
+             overlap, so the sum exceeds the step's time. With ``--xla``,
+             the compiled program's parts instead (TensorFlow's profiler,
+             with XLA's optimised program dumped to name them): its
+             matrix products, and its fused loops by the TensorFlow op
+             they came from (Adam's updates, the weight average, ...);
   alone   -- each kind of work timed alone in a graph of its own at the
              step's shapes: the matmuls (the useful FLOP at TensorFlow's
              float32 matmul peak for these shapes, as scripts/benchmark.py
@@ -27,10 +32,14 @@ It prints four tables, all per training iteration (one D and one G update):
 
 import argparse
 import collections
+import glob
 import os
+import re
 import resource
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -47,9 +56,11 @@ CHAIN = 4  # steps per run call, as training runs them
 EMPTY_CALL = f"an empty run call, shared by {CHAIN} iterations"
 
 
-def step_figures(hp, calls, n_train):
+def step_figures(hp, calls, n_train, dump=None):
     """The chained step: (ms per iteration, busy cores, context switches per
-    iteration, op table rows, kernels per iteration)."""
+    iteration, op table rows, kernels per iteration). With ``hp.xla`` the
+    rows are the compiled program's parts, named from XLA's dump of it in
+    ``dump``, and the kernels are its parts run per iteration."""
     from gan_mnist._tf import v1
     import step_variants
     sess, tg = step_variants.build(hp, "package", n=n_train)
@@ -63,8 +74,10 @@ def step_figures(hp, calls, n_train):
     switches = (after.ru_nvcsw + after.ru_nivcsw - before.ru_nvcsw - before.ru_nivcsw) / iters
 
     totals, traced = collections.defaultdict(lambda: [0, 0.0]), 20
+    if hp.xla:
+        totals = xla_trace(sess, tg, timer, traced, dump)
     opts = v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE)
-    for _ in range(traced):
+    for _ in range(0 if hp.xla else traced):
         meta = v1.RunMetadata()
         sess.run(tg.train_steps, {tg.iteration: timer.it}, options=opts, run_metadata=meta)
         timer.it += tg.steps_per_run
@@ -80,6 +93,75 @@ def step_figures(hp, calls, n_train):
                   key=lambda r: -r[2])
     kernels = sum(n for n, _ in totals.values()) / per
     return seconds * 1000, busy, switches, rows, kernels
+
+
+def hlo_kinds(hlo_text):
+    """{instruction name: kind} for the entry computation of XLA's optimised
+    program (its text dump): "matrix products" for dots (and library
+    fusions of them), "Adam" and "weight average" for the fused loops of
+    those updates, else the TensorFlow op type that the instruction came
+    from (its metadata), else the HLO opcode."""
+    kinds = {}
+    entry = hlo_text[hlo_text.find("\nENTRY"):]
+    for line in entry.splitlines():
+        m = re.match(r"\s+(?:ROOT )?%(\S+) = .*? ([a-z][a-z-]*)\(", line)
+        if not m:
+            continue
+        name, opcode = m.groups()
+        op_type = re.search(r'op_type="(\w+)"', line)
+        op_name = re.search(r'op_name="([^"]+)"', line)
+        if opcode == "dot" or (op_type and op_type.group(1) in ("MatMul", "BatchMatMulV2")
+                               and "kind=kCustom" in line):
+            kind = "matrix products"
+        elif op_name and "ExponentialMovingAverage" in op_name.group(1):
+            kind = "weight average"
+        elif op_type and op_type.group(1).startswith("ResourceApplyAdam"):
+            kind = "Adam"
+        elif op_type:
+            kind = op_type.group(1)
+        else:
+            kind = opcode
+        kinds[name] = kind
+    return kinds
+
+
+def thunk_times(xspace, kinds):
+    """{kind: [events, ms]} summed over the trace's events (an XSpace proto)
+    that ``kinds`` names: the XLA program's parts as they ran."""
+    totals = collections.defaultdict(lambda: [0, 0.0])
+    for plane in xspace.planes:
+        names = {k: m.name for k, m in plane.event_metadata.items()}
+        for line in plane.lines:
+            for event in line.events:
+                kind = kinds.get(names.get(event.metadata_id))
+                if kind:
+                    totals[kind][0] += 1
+                    totals[kind][1] += event.duration_ps / 1e9
+    return totals
+
+
+def xla_trace(sess, tg, timer, calls, dump):
+    """{kind: [events, ms]} of ``calls`` run calls of the --xla program,
+    traced by TensorFlow's profiler and named from XLA's dump in ``dump``."""
+    from gan_mnist._tf import tf
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+    hlo = glob.glob(os.path.join(dump, "*steps*cpu_after_optimizations.txt"))
+    if not hlo:
+        sys.exit(f"step_profile: no optimised XLA program in {dump}: XLA_FLAGS "
+                 "was read before --xla set it")
+    with open(max(hlo, key=os.path.getmtime)) as f:
+        kinds = hlo_kinds(f.read())
+    logdir = os.path.join(dump, "trace")
+    tf.profiler.experimental.start(logdir)
+    for _ in range(calls):
+        sess.run(tg.train_steps, {tg.iteration: timer.it})
+        timer.it += tg.steps_per_run
+    tf.profiler.experimental.stop()
+    xspace = xplane_pb2.XSpace()
+    with open(glob.glob(os.path.join(logdir, "plugins", "profile", "*", "*.xplane.pb"))[0],
+              "rb") as f:
+        xspace.ParseFromString(f.read())
+    return thunk_times(xspace, kinds)
 
 
 def chained(make, k=CHAIN):
@@ -183,33 +265,54 @@ def main(argv=None):
     p.add_argument("--recipe", choices=sorted(config.RECIPES))
     p.add_argument("--precision", choices=config.PRECISIONS, default="float32")
     p.add_argument("--calls", type=int, default=150, help="run calls per timed block")
+    p.add_argument("--xla", action="store_true",
+                   help="the step as --xla compiles it, its program's parts by kind")
     p.add_argument("--train-size", type=int, default=60000, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     hp = benchmark.settings(args)._replace(seed=1)
     calls = args.calls
 
-    ms, busy, switches, rows, kernels = step_figures(hp, calls, args.train_size)
+    dump = None
+    if hp.xla:
+        # XLA reads its flags once, at its first compilation: this one.
+        dump = tempfile.mkdtemp(prefix="step_profile.")
+        os.environ["XLA_FLAGS"] = " ".join(filter(None, [
+            os.environ.get("XLA_FLAGS"), f"--xla_dump_to={dump}",
+            "--xla_dump_hlo_as_text", "--xla_dump_hlo_module_re=.*steps.*"]))
+    try:
+        ms, busy, switches, rows, kernels = step_figures(hp, calls, args.train_size, dump)
+    finally:
+        if dump:
+            shutil.rmtree(dump, ignore_errors=True)
     options = f"--recipe {args.recipe}" if args.recipe else "the tutorial's options"
     print(f"{cpu_name()}, {os.cpu_count()} cores; batch {hp.batch_size}, "
-          f"{options}, {hp.precision}")
+          f"{options}, {hp.precision}" + (", --xla" if hp.xla else ""))
     print(f"\nstep: {ms:.2f} ms per iteration ({1000 / ms:.0f} it/s), {busy:.2f} cores "
           f"busy, {switches:.0f} context switches per iteration")
-    print(f"\nops: {kernels:.0f} kernels per iteration; summed kernel time by type:")
+    if hp.xla:
+        print(f"\nprogram: {kernels:.0f} parts per iteration; summed time by kind:")
+    else:
+        print(f"\nops: {kernels:.0f} kernels per iteration; summed kernel time by type:")
     total = sum(r[2] for r in rows)
     for kind, n, t in rows[:12]:
         print(f"  {kind:32s} {n:6.1f} per it. {t:7.3f} ms {t / total:6.1%}")
     rest = rows[12:]
     print(f"  {'the other ' + str(len(rest)) + ' types':32s} {sum(r[1] for r in rest):6.1f}"
           f" per it. {sum(r[2] for r in rest):7.3f} ms {sum(r[2] for r in rest) / total:6.1%}")
-    print(f"  {'sum':32s} {'':14s} {total:7.3f} ms (over {busy:.2f} busy cores:"
-          f" {total / busy:.2f} ms)")
+    if hp.xla:  # a part's time runs from its start to its end, on both
+        # cores where it is parallel (the products, the larger loops)
+        print(f"  {'sum':32s} {'':14s} {total:7.3f} ms (from each part's start to its end)")
+    else:
+        print(f"  {'sum':32s} {'':14s} {total:7.3f} ms (over {busy:.2f} busy cores:"
+              f" {total / busy:.2f} ms)")
 
-    print("\nalone, ms per iteration:")
-    parts = parts_alone(hp, calls)
-    for part, t in parts.items():
-        print(f"  {part:50s} {t:6.3f}")
-    alone = sum(parts.values())
-    print(f"  {'together':50s} {alone:6.3f} = {alone / ms:.0%} of the step")
+    if not hp.xla:  # the parts alone run on TensorFlow's kernels
+        print("\nalone, ms per iteration:")
+        parts = parts_alone(hp, calls)
+        for part, t in parts.items():
+            print(f"  {part:50s} {t:6.3f}")
+        alone = sum(parts.values())
+        print(f"  {'together':50s} {alone:6.3f} = {alone / ms:.0%} of the step")
 
     state = state_megabytes(hp)
     print("\nmemory, per iteration:")

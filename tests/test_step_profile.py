@@ -70,3 +70,46 @@ def test_the_report_names_the_machine_and_adds_the_parts_up(capsys):
     ms = float(out.split("step: ")[1].split(" ms")[0])
     alone = float(together.split()[-6])
     assert together.endswith(f"{alone / ms:.0%} of the step")
+
+
+HLO = """HloModule a_inference_steps_1__.5, entry_computation_layout={...}
+
+%fused_computation.1 (param_0: f32[4,3]) -> f32[4,3] {
+  %param_0 = f32[4,3]{1,0} parameter(0)
+  ROOT %inner = f32[4,3]{1,0} multiply(%param_0, %param_0), metadata={op_type="Mul"}
+}
+
+ENTRY %a_inference_steps_1__.5 (arg0.1: f32[2,4], arg1.1: f32[4,3]) -> f32[4,3] {
+  %arg0.1 = f32[2,4]{1,0} parameter(0), metadata={op_name="XLA_Args"}
+  %MatMul.7 = f32[2,3]{1,0} dot(%arg0.1, %arg1.1), lhs_contracting_dims={1}, rhs_contracting_dims={0}, metadata={op_type="MatMul" op_name="MatMul"}
+  %multiply_add_fusion.2 = f32[4,3]{1,0} fusion(%arg1.1, %MatMul.7), kind=kLoop, calls=%fused_computation.1, metadata={op_type="ResourceApplyAdam" op_name="Adam/update_g_w1/ResourceApplyAdam"}
+  %subtract_fusion.3 = f32[4,3]{1,0} fusion(%arg1.1), kind=kLoop, calls=%fused_computation.1, metadata={op_type="AssignSubVariableOp" op_name="ExponentialMovingAverage/AssignMovingAvg"}
+  %tanh_fusion = f32[2,3]{1,0} fusion(%MatMul.7), kind=kLoop, calls=%fused_computation.1, metadata={op_type="Tanh" op_name="Tanh"}
+  %ynn_fusion.4 = f32[2,3]{1,0} fusion(%arg0.1, %arg1.1), kind=kCustom, calls=%fused_computation.1, metadata={op_type="MatMul" op_name="MatMul_1"}
+  ROOT %tuple.9 = (f32[4,3]{1,0}) tuple(%multiply_add_fusion.2)
+}
+"""
+
+
+def test_the_programs_parts_are_named_by_what_they_came_from():
+    kinds = step_profile.hlo_kinds(HLO)
+    assert kinds["MatMul.7"] == kinds["ynn_fusion.4"] == "matrix products"
+    assert kinds["multiply_add_fusion.2"] == "Adam"
+    assert kinds["subtract_fusion.3"] == "weight average"
+    assert kinds["tanh_fusion"] == "Tanh"
+    assert kinds["tuple.9"] == "tuple"
+    assert "inner" not in kinds  # inside a fusion: not a part of its own
+
+
+def test_the_traces_events_are_summed_by_kind():
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+    space = xplane_pb2.XSpace()
+    plane = space.planes.add()
+    for i, name in enumerate(["MatMul.7", "multiply_add_fusion.2", "SessionRun"], 1):
+        plane.event_metadata[i].id, plane.event_metadata[i].name = i, name
+    for thread in range(2):
+        line = plane.lines.add()
+        for metadata_id, ps in ((1, 2_000_000_000), (2, 500_000_000), (3, 9e12), (1, 1e9)):
+            line.events.add(metadata_id=metadata_id, duration_ps=int(ps))
+    totals = step_profile.thunk_times(space, step_profile.hlo_kinds(HLO))
+    assert dict(totals) == {"matrix products": [4, 6.0], "Adam": [2, 1.0]}
