@@ -105,6 +105,10 @@ XLA_ENVIRONMENTS = {
     "onednn-dots": {"XLA_FLAGS": "--xla_cpu_use_onednn=true"},
     # Matrix products by XLA's own emitted code or Eigen, without a library.
     "no-ynn-dots": {"XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type="},
+    # Loops that read the same arrays merged into one pass (Adam's three
+    # passes over a variable's gradient and slots, for one).
+    "multi-output-fusion": {
+        "XLA_FLAGS": "--xla_backend_extra_options=xla_cpu_use_multi_output_fusion"},
 }
 
 
