@@ -107,7 +107,7 @@ def test_the_traces_events_are_summed_by_kind():
     plane = space.planes.add()
     for i, name in enumerate(["MatMul.7", "multiply_add_fusion.2", "SessionRun"], 1):
         plane.event_metadata[i].id, plane.event_metadata[i].name = i, name
-    for thread in range(2):
+    for _ in range(2):  # two threads' lines
         line = plane.lines.add()
         for metadata_id, ps in ((1, 2_000_000_000), (2, 500_000_000), (3, 9e12), (1, 1e9)):
             line.events.add(metadata_id=metadata_id, duration_ps=int(ps))

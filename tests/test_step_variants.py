@@ -6,6 +6,7 @@ import os
 import sys
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "scripts"))
@@ -109,7 +110,6 @@ def test_every_environment_variable_is_one_tensorflow_reads():
 
 
 def test_xla_without_environment_is_one_line_and_status_2(capsys):
-    import pytest
     with pytest.raises(SystemExit) as exit_:
         step_variants.main(["--xla", "--rounds", "1"])
     assert exit_.value.code == 2
