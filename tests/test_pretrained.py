@@ -47,7 +47,10 @@ def test_evaluate_reproduces_the_published_figures(tmp_path, capsys):
                           "--data-dir", DATA, "--json", str(out)]) == 0
     got = json.loads(out.read_text())
     for key, value in info["evaluation"].items():
-        assert got[key] == pytest.approx(value, rel=1e-9), key
+        # Equal to the last bits on a CPU whose kernels are those that
+        # measured them (oneDNN's); others round differently (Eigen's,
+        # on an AVX2 CPU: FID 9.1165415 against 9.1165372).
+        assert got[key] == pytest.approx(value, rel=1e-5), key
 
 
 def test_export_of_the_pretrained_generator_matches_generate(tmp_path):

@@ -315,13 +315,20 @@ def test_a_checkpoint_written_before_the_split_restores_and_trains_on(tmp_path):
     a = checkpoint_values(old / "model-2")
     b = checkpoint_values(tmp_path / "new" / "model-2")
     assert sorted(a) == sorted(b)
+    # The stored epoch was trained with oneDNN's kernels; where this CPU
+    # runs others (Eigen's, on AVX2), epoch 1 already differs in the last
+    # bits, and so epoch 2 may too.
+    fresh = checkpoint_values(tmp_path / "new" / "model-1")
+    same_kernels = all(np.array_equal(stored[n], fresh[n]) for n in checkpoints.G_NAMES)
     for name in a:
         if name.endswith(checkpoints.AVERAGE_SUFFIX):
             # 0.1.0 formed 1 - decay in float64; TensorFlow's average forms
             # it in float32: the averages differ in their last bits only.
             np.testing.assert_allclose(a[name], b[name], rtol=0, atol=1e-6)
-        else:
+        elif same_kernels:
             assert np.array_equal(a[name], b[name]), name
+        else:
+            np.testing.assert_allclose(a[name], b[name], rtol=0, atol=1e-5, err_msg=name)
 
 
 def test_seed_changes_the_run_and_shuffle_changes_the_order(tmp_path):
