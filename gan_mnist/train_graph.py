@@ -11,7 +11,6 @@ place that turns (epoch, step in the epoch) into that number.
 import collections
 
 from . import model, streams
-from .gradients import faster_matmul_gradients
 from .optim import SharedAdam, learning_rates
 from ._tf import tf, v1
 from .config import IMAGE_SIZE
@@ -273,8 +272,7 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
                 train_op, losses, _, one = _compiled(chain, iteration, 1)
                 losses = losses[0]
         else:
-            with faster_matmul_gradients(graph):
-                steps, x_reals = chain(iteration, steps_per_run)
+            steps, x_reals = chain(iteration, steps_per_run)
             one = steps[0]
             train_op, losses = one["done"], one["losses"]
             one = dict(one, x_real=x_reals[0][0])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gan_mnist import checkpoints, gradients, model, optim, reference, streams
+from gan_mnist import checkpoints, model, optim, reference, streams
 from gan_mnist.train_graph import build_train_graph
 from gan_mnist._tf import tf, v1
 
@@ -115,13 +115,10 @@ def test_losses_match_the_seed_formula_and_stay_finite():
     assert d[-2, 0] == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("swap_min", [gradients.SWAP_MIN, 1])
-def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images, monkeypatch, swap_min):
+def test_fast_step_equals_the_seed_graphs_step(tiny_hp, fake_images):
     """Same weights, data, noise and dropout masks: same losses and weights.
-    With ``swap_min`` 1 every weight takes the swapped form of its gradient
-    that only wide weights take at the real sizes. (The XLA step is held to
-    the same in the test below, with the recipes' options.)"""
-    monkeypatch.setattr(gradients, "SWAP_MIN", swap_min)
+    (The XLA step is held to the same in the test below, with the recipes'
+    options.)"""
     B = tiny_hp.batch_size
     tg = build_train_graph(tiny_hp._replace(seed=11), len(fake_images))
     sess = _session(tg, fake_images)
@@ -332,14 +329,12 @@ def test_d_and_g_updates_take_their_own_learning_rates(tiny_hp, fake_images):
     dict(leaky_relu=0.2, d_learning_rate=3e-3, g_learning_rate=1e-3, beta2=0.99,
          r1=2.0, lr_decay=0.5, g_average=0.9),
 ])
-@pytest.mark.parametrize("swap_min, xla", [(gradients.SWAP_MIN, False), (1, False),
-                                           (gradients.SWAP_MIN, True)])
+@pytest.mark.parametrize("xla", [False, True])
 def test_a_step_with_the_recipes_options_equals_the_seed_graphs(
-        tiny_hp, fake_images, options, monkeypatch, swap_min, xla):
+        tiny_hp, fake_images, options, xla):
     """As the test above, with the options: the tutorial's graph built its
     way with the same options gives the same losses, weights, Adam slots and
     average after one step (also as one XLA program)."""
-    monkeypatch.setattr(gradients, "SWAP_MIN", swap_min)
     hp = tiny_hp._replace(seed=11, max_epoch=2, xla=xla, **options)
     tg = build_train_graph(hp, len(fake_images))
     it = 13  # of 2 x 8 iterations: a decaying rate is at 3 / 8 of its value
