@@ -1,31 +1,59 @@
 """gan_mnist: the classic vanilla GAN on MNIST, TensorFlow 1.x graph style.
 
-Modules, one job each, in the order data flows through a training run
-(flags -> HParams -> checks -> graph -> loop -> files):
+The module map (the one place it is kept). Commands are thin: they read
+flags and call the library; no module imports a command.
 
-  train        ``python -m gan_mnist.train``: flags into HParams, nothing else
-  config       HParams, every default in one place, recipes, config.json
+Commands, ``python -m gan_mnist.<name>``
+  train        flags -> HParams -> checks -> the training run
+  generate     digits of a generator as a grid or an .npz
+  evaluate     FID, MNIST score, class KL, precision, recall
+  export       the generator as a SavedModel / TFLite
+  views        redraw a run's losses.png and progress.gif
+
+Shared by every layer
+  config       HParams: every default in one place, the recipes, config.json
+  cli          the commands' parser, help style, source flags, run_command
+  errors       the one-line error (UsageError) and failed file writes
+  fileio       whole-or-nothing writes of files and folders
+  data         the MNIST IDX files, headers checked
+  streams      every random number's (seed, stream, counter)
+  cpu          the CPU's name and features (bfloat16)
+  _tf          TensorFlow, imported once and quietly
+
+graph/         the TensorFlow graph
+  model        generator, discriminator, dropout masks, losses
+  optim        the tutorial's one Adam for both updates; learning rates
+  step         one training step: D updates, then the G update
+  train_graph  the whole training graph: data, chained steps, sampling, Saver
+  tutorial     the tutorial's own graph, built its way, to compare with
+
+training/      the training run
   preflight    what is checked before TensorFlow loads; the run's Plan
-  data         the MNIST IDX files
-  streams      every random number: seed, stream and counter
-  model        graph functions: generator, discriminator, dropout, losses
-  optim        the seed's one Adam for both updates; the learning rates
-  train_graph  the whole training step as one graph
-  training     the run: restore or start, epochs, end-of-epoch files
+  loop         restore or start, the epochs
+  epoch_end    each epoch's grids, metrics, events, pictures, checkpoint
   progress     the progress line and the per-epoch log line
-  interrupt    stopping between steps on a signal or a non-finite loss
+  interrupt    stopping on a signal or a non-finite loss; the resume command
+
+rundir/        the run folder
+  names        the one registry of run-file names
+  survey       what may be deleted, and what stops a run
+  lock         one process at a time in a folder
   checkpoints  finding, checking and reading checkpoints
-  rundir       what a run folder holds and what may be deleted from it
-  fileio       whole-or-nothing writes
   metrics_csv  the per-epoch metrics file
-  grid         8x8 sample grids
-  events, pictures  TensorBoard events; losses.png and progress.gif
-  classifier, metrics, evaluation  the MNIST CNN, the figures, measuring images
-  sampling     a generator from a checkpoint; noise; generating images
-  serving, pretrained  SavedModel/TFLite export; the generator that ships
-  evaluate, generate, export, views   the other commands
-  reference    the seed script's graph, built its way, for comparison
-  _tf, errors  quiet TensorFlow import; the one-line error type
+  events       TensorBoard event files
+  grid         the 8x8 sample grids
+  pictures     losses.png and progress.gif
+
+measure/       measuring generated digits
+  classifier   the MNIST CNN whose features and classes all figures use
+  figures      FID, MNIST score, class KL, precision, recall, in numpy
+  scoring      images against the MNIST test set; the real-data floor
+
+sampling/      digits from a trained generator
+  generator    G with fixed weights; noise; interpolation
+  sources      a generator's weights: a checkpoint, a run, the shipped file
+  pretrained   the generator that ships with the package
+  serving      the generator as a SavedModel and TFLite
 """
 
 __version__ = "0.1.0"

@@ -1,12 +1,12 @@
-"""Hyperparameters: the seed's defaults in one place, and the run's saved copy.
+"""Hyperparameters: the tutorial's defaults in one place, the recipes, and
+the checks every value passes (flags, or a run's config.json).
 
-Every default below is the seed script's value; the comment says what it does.
+Every default below is the tutorial's value; the comment says what it does.
 Tests build ``HParams`` directly and vary it with ``_replace(...)``.
 """
 
 import collections
 import json
-import os
 
 from .errors import UsageError
 
@@ -27,25 +27,25 @@ DEFAULTS = collections.OrderedDict([
     ("seed", None),             # every random number comes from it; None: drawn
                                 # at start, printed and saved with the run
     ("shuffle", False),         # False: the training set in file order each
-                                # epoch, as the seed; True: an order per epoch
+                                # epoch, as the tutorial; True: an order per epoch
                                 # from (seed, epoch)
     ("limit", None),            # train on the first N images only (quick
                                 # trials and tests); None: all 60000
     ("eval_every", 0),          # evaluate (FID, ...) every K epochs; 0: never
     ("eval_num", 2000),         # generated images per evaluation in training
-    # Training options beyond the seed; each default is the seed's behaviour.
-    ("beta1", 0.9),             # Adam's beta1 (the seed: TensorFlow's default)
+    # Training options beyond the tutorial's; each default is its behaviour.
+    ("beta1", 0.9),             # Adam's beta1 (the tutorial: TensorFlow's default)
     ("label_smoothing", 0.0),   # one-sided: D's target for real images is
-                                # 1 - this (Salimans et al. 2016); 0: the seed
-    ("init", "truncated_normal"),  # weights: the seed's truncated normal
+                                # 1 - this (Salimans et al. 2016); 0: the tutorial
+    ("init", "truncated_normal"),  # weights: the tutorial's truncated normal
                                 # (stddev 0.1) or "glorot" uniform
     ("leaky_relu", 0.0),        # slope of D's activations below 0 (Radford
-                                # et al. 2015 use 0.2); 0: the seed's relu
+                                # et al. 2015 use 0.2); 0: the tutorial's relu
     ("g_average", 0.0),         # decay of a moving average of G's weights,
                                 # updated every iteration; grids, evaluation
                                 # and sampling use it (Karras et al. 2018,
-                                # Yazici et al. 2019); 0: none, the seed
-    ("beta2", 0.999),           # Adam's beta2 (the seed: TensorFlow's default)
+                                # Yazici et al. 2019); 0: none, the tutorial
+    ("beta2", 0.999),           # Adam's beta2 (the tutorial: TensorFlow's default)
     ("d_learning_rate", None),  # D's Adam step size; None: --learning-rate.
     ("g_learning_rate", None),  # G's; a larger D rate is the two time-scale
                                 # update rule (Heusel et al. 2017)
@@ -54,7 +54,7 @@ DEFAULTS = collections.OrderedDict([
     ("r1", 0.0),                # gamma of the R1 penalty gamma/2 |grad_x D(x)|^2
                                 # on real images (Mescheder et al. 2018); 0: none
     ("d_steps", 1),             # D updates per G update, each on its own real
-                                # batch; 1: the seed's alternation
+                                # batch; 1: the tutorial's alternation
     ("precision", "float32"),   # "bfloat16": the matmuls in bfloat16 on CPUs
                                 # that have it (oneDNN's mixed precision);
                                 # variables, Adam and checkpoints stay float32
@@ -68,9 +68,9 @@ DEFAULTS = collections.OrderedDict([
 INITS = ("truncated_normal", "glorot")
 PRECISIONS = ("float32", "bfloat16")
 
-# ``--recipe NAME`` sets these fields (the README's ablation says why); flags
+# ``--recipe NAME`` sets these fields (docs/results.md: the ablation says why); flags
 # given on the command line override them. The sizes never change, so a
-# recipe's checkpoints stay interchangeable with the seed's.
+# recipe's checkpoints stay interchangeable with the tutorial's.
 RECIPES = {
     "improved": collections.OrderedDict([
         ("learning_rate", 2e-4),   # Radford et al. 2015 (DCGAN)
@@ -83,7 +83,7 @@ RECIPES = {
         ("g_average", 0.999),      # Yazici et al. 2019
     ]),
 }
-# The fastest to good digits (README: time to quality): twice the rate,
+# The fastest to good digits (docs/results.md: time to quality): twice the rate,
 # falling linearly to 0 over the run's 100 epochs.
 RECIPES["fast"] = collections.OrderedDict(
     RECIPES["improved"], learning_rate=4e-4, lr_decay=1.0, max_epoch=100)
@@ -110,14 +110,13 @@ HParams.__new__.__defaults__ = tuple(DEFAULTS.values())
 # Fields that fix the shapes of the variables in a checkpoint.
 SHAPE_FIELDS = ("h1_size", "h2_size", "z_size")
 
-CONFIG_FILE = "config.json"
 
 
 # The type of every field: that of its default, or for fields whose default
 # is None, these (None stays allowed for them).
 _NULLABLE = {"seed": int, "limit": int, "d_learning_rate": float,
              "g_learning_rate": float}
-_TYPE_WORDS = {int: "a whole number", float: "a number", str: "a string",
+TYPE_WORDS = {int: "a whole number", float: "a number", str: "a string",
                bool: "true or false"}
 
 
@@ -125,7 +124,7 @@ def field_type(name):
     return _NULLABLE.get(name) or type(DEFAULTS[name])
 
 
-def _typed(name, value):
+def typed(name, value):
     """``value`` as field ``name``'s type (an int for a float field becomes
     a float), or raise TypeError."""
     kind = field_type(name)
@@ -151,9 +150,9 @@ def validate(hp, where=None):
 
     for name, value in hp._asdict().items():
         try:
-            _typed(name, value)
+            typed(name, value)
         except TypeError:
-            bad(name, value, f"must be {_TYPE_WORDS[field_type(name)]}")
+            bad(name, value, f"must be {TYPE_WORDS[field_type(name)]}")
     if hp.max_epoch < 0:
         bad("max_epoch", hp.max_epoch, "must be a whole number >= 0")
     for name in ("batch_size", "h1_size", "h2_size", "z_size", "d_steps"):
@@ -193,47 +192,3 @@ def validate(hp, where=None):
     if not hp.data_dir:
         bad("data_dir", hp.data_dir, "must name a folder")
     return hp
-
-
-def to_dict(hp):
-    return dict(hp._asdict())
-
-
-def save(hp, folder):
-    """Write the run's configuration to ``folder/config.json`` (atomically)."""
-    from .fileio import write_json
-    write_json(os.path.join(folder, CONFIG_FILE), to_dict(hp))
-
-
-def load(folder):
-    """Read and check ``folder/config.json``; None if the run has none (a
-    run of the seed script). Keys missing take the defaults (a run of an
-    earlier version lacks the newer options); unknown keys, wrong types and
-    values out of range raise UsageError naming the file and the field."""
-    path = os.path.join(folder, CONFIG_FILE)
-    if not os.path.lexists(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
-    except (OSError, ValueError) as e:
-        msg = " ".join(str(e).split())
-        raise UsageError(f"{path}: unreadable ({msg}); restore it, or start a "
-                         "new run") from None
-    if not isinstance(raw, dict):
-        raise UsageError(f"{path}: holds {type(raw).__name__}, not an object of "
-                         "settings; restore it, or start a new run")
-    unknown = sorted(set(raw) - set(DEFAULTS))
-    if unknown:
-        raise UsageError(f"{path}: unknown field {unknown[0]!r}; correct it, or "
-                         "start a new run")
-    values = {}
-    for name, value in raw.items():
-        try:
-            values[name] = _typed(name, value)
-        except TypeError:
-            raise UsageError(
-                f"{path}: field {name!r} is {json.dumps(value)}: must be "
-                f"{_TYPE_WORDS[field_type(name)]}; correct it, or start a new run"
-            ) from None
-    return validate(HParams(**values), where=path)

@@ -23,7 +23,7 @@ LABEL_MAGIC = 2049
 IMAGE_SIDE = 28
 
 # Release names first (as on the public mirrors), then the names that the
-# seed's tutorial uses (a dot where the release has a dash).
+# tutorial uses (a dot where the release has a dash).
 _STEMS = {
     ("train", "images"): ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
     ("train", "labels"): ("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"),
@@ -31,7 +31,7 @@ _STEMS = {
     ("test", "labels"): ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
 }
 
-HOW_TO_GET = "run 'python scripts/download_mnist.py --out DIR' or pass --data-dir"
+HOW_TO_GET = "run 'python scripts/shipped/download_mnist.py --out DIR' or pass --data-dir"
 
 
 class DataError(UsageError):
@@ -45,7 +45,7 @@ def find_file(data_dir, split, kind):
       data_dir: folder holding the files.
       split: "train" or "test".
       kind: "images" or "labels".
-    Accepts the release or the seed's name, raw or with ``.gz``.
+    Accepts the release or the tutorial's name, raw or with ``.gz``.
     Raises DataError naming the folder or the missing file.
     """
     if not os.path.isdir(data_dir):

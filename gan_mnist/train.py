@@ -1,54 +1,43 @@
 """Train the GAN: ``python -m gan_mnist.train [flags]``.
 
-With no flags this is the seed script's run: 500 epochs at batch 256 over the
-MNIST training set in file order, a grid of the fixed noise
-(``output/sample<epoch>.jpg``) and one of fresh noise
-(``output/random_sample<epoch>.jpg``) after every epoch, then a checkpoint
-``output/model-<epochs done>``. ``--restore`` continues from the newest
-checkpoint.
+With no flags this is the tutorial's run: 500 epochs at batch 256 over the
+MNIST training set in file order, grids ``output/sample<epoch>.jpg`` and
+checkpoints ``output/model-<epochs done>``; ``--restore`` continues it.
 
 This module only turns flags into ``HParams`` (``resolve``), checks the run
-(``preflight``) and hands it to ``training``; it loads no TensorFlow itself,
-so bad input is reported before TensorFlow's start-up.
+(``training.preflight``) and hands it to ``training.loop``; it loads no
+TensorFlow itself, so bad input is reported before TensorFlow's start-up.
 """
 
 import argparse
 import os
 import secrets
-import shlex
 import sys
 
-from . import checkpoints, config, errors, preflight, rundir
+from . import cli, config
 from .config import DEFAULTS, HParams
-from .errors import ArgumentParser, UsageError
-from .interrupt import Stopped
+from .errors import UsageError
+from .rundir import checkpoints, config_json, lock
+from .training import preflight
+from .training.interrupt import Stopped, resume_command
 
-PROG = "python -m gan_mnist.train"
+PROG = cli.prog("train")
 
-
-# ----------------------------------------------------------------- flags ---
-
-class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Never wrap inside a flag name such as --learning-rate."""
-
-    def _split_lines(self, text, width):
-        import textwrap
-        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+# How to treat the output folder and when to stop, this time: not saved.
+MODES = ("restore", "checkpoint", "overwrite", "stop_after")
 
 
-def parse_args(argv=None):
-    """Flags -> (explicit, modes): the flags the user gave, as a dict of
-    HParams fields, and {restore, checkpoint, overwrite, stop_after}: how to
-    treat the output folder and when to stop this time (none of them is
-    saved in config.json)."""
-    p = ArgumentParser(
-        prog=PROG, description="Train the vanilla GAN of the tutorial on MNIST.",
-        formatter_class=_HelpFormatter)
+def _parser():
+    p = cli.ArgumentParser(PROG, "Train the vanilla GAN of the tutorial on MNIST.")
 
-    def flag(name, type_, help_, default=None):
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=type_,
-                       default=argparse.SUPPRESS,
-                       help=f"{help_} (default: {default or DEFAULTS[name]})")
+    def flag(name, type_, help_, shown=None, **kw):
+        # SUPPRESS: only the flags given reach the namespace, so that they
+        # override the recipe and the run's config.json and nothing else does.
+        if type_ is not None:
+            kw["type"] = type_
+        action = p.add_argument("--" + name.replace("_", "-"), dest=name,
+                                default=argparse.SUPPRESS, help=help_, **kw)
+        action.shown_default = shown or DEFAULTS[name]
 
     flag("max_epoch", int, "epochs to train in all")
     flag("batch_size", int, "real images per step")
@@ -59,21 +48,18 @@ def parse_args(argv=None):
     flag("keep_prob", float, "dropout keep probability in the discriminator")
     flag("data_dir", str, "folder with the MNIST IDX files")
     flag("output", str, "folder for grids, checkpoints and metrics.csv")
-    flag("seed", int, "seed of every random number", "drawn and saved")
-    p.add_argument("--shuffle", dest="shuffle", action="store_true",
-                   default=argparse.SUPPRESS,
-                   help="new order of the training set each epoch, from the seed "
-                        "and the epoch (default: file order, as the seed)")
-    flag("limit", int, "train on the first N training images only")
+    flag("seed", int, "random seed of every random number", "drawn and saved")
+    flag("shuffle", None, "new order of the training set each epoch, from the "
+         "random seed and the epoch", "file order, as the tutorial",
+         action="store_true")
+    flag("limit", int, "train on the first N training images only", "all")
     flag("eval_every", int, "evaluate FID, MNIST score, class KL, precision "
          "and recall every K epochs into metrics.csv; 0: never")
     flag("eval_num", int, "generated images per evaluation in training")
     flag("beta1", float, "Adam's beta1")
     flag("label_smoothing", float, "one-sided label smoothing: D's target for "
          "real images is 1 minus this")
-    p.add_argument("--init", dest="init", choices=config.INITS,
-                   default=argparse.SUPPRESS,
-                   help=f"weight initialisation (default: {DEFAULTS['init']})")
+    flag("init", None, "weight initialisation", choices=config.INITS)
     flag("leaky_relu", float, "slope of D's activations below 0; 0: relu")
     flag("g_average", float, "decay of a moving average of G's weights, "
          "updated every iteration and used for grids, evaluation and "
@@ -87,24 +73,16 @@ def parse_args(argv=None):
     flag("r1", float, "gamma of an R1 gradient penalty on real images, "
          "gamma/2 |grad D(x)|^2; 0: none")
     flag("d_steps", int, "D updates per G update, each on its own batch")
-    p.add_argument("--precision", choices=config.PRECISIONS,
-                   default=argparse.SUPPRESS,
-                   help="bfloat16: matmuls in bfloat16 on a CPU that has it "
-                        "(variables, Adam and checkpoints stay float32) "
-                        f"(default: {DEFAULTS['precision']})")
-    p.add_argument("--xla", dest="xla", action="store_true",
-                   default=argparse.SUPPRESS,
-                   help="compile each run call's chained steps with XLA into one "
-                        "program: faster at small batches on a CPU, the same "
-                        "mathematics rounded differently (default: TensorFlow's "
-                        "kernels, op by op)")
-    p.add_argument("--recipe", choices=sorted(config.RECIPES),
-                   default=argparse.SUPPRESS,
-                   help="set several options at once: " + "; ".join(
-                       f"'{name}' is " + config.recipe_flags(name).replace("%", "%%")
-                       for name in config.RECIPES) +
-                   "; flags given as well override it (default: none, the "
-                   "tutorial's settings)")
+    flag("precision", None, "bfloat16: matmuls in bfloat16 on a CPU that has it "
+         "(variables, Adam and checkpoints stay float32)", choices=config.PRECISIONS)
+    flag("xla", None, "compile each run call's chained steps with XLA into one "
+         "program: faster at small batches on a CPU, the same mathematics "
+         "rounded differently", "TensorFlow's kernels, op by op",
+         action="store_true")
+    flag("recipe", None, "set several options at once: " + "; ".join(
+        f"'{name}' is {config.recipe_flags(name)}" for name in config.RECIPES)
+        + "; flags given as well override it", "none, the tutorial's settings",
+        choices=sorted(config.RECIPES))
     p.add_argument("--restore", action="store_true",
                    help="continue from the newest checkpoint in --output; the "
                         "run's config.json supplies the flags not given")
@@ -118,9 +96,14 @@ def parse_args(argv=None):
                    help="stop (with a checkpoint) once the run holds this many "
                         "epochs, although --max-epoch is more; the learning-rate "
                         "decay still spans --max-epoch, and --restore goes on")
-    args = vars(p.parse_args(argv))
-    modes = {k: args.pop(k) for k in ("restore", "checkpoint", "overwrite",
-                                      "stop_after")}
+    return p
+
+
+def parse_args(argv=None):
+    """Flags -> (explicit, modes): the flags the user gave, as a dict of
+    HParams fields, and the MODES as a dict."""
+    args = vars(_parser().parse_args(argv))
+    modes = {k: args.pop(k) for k in MODES}
     if modes["stop_after"] is not None and modes["stop_after"] < 1:
         raise UsageError(f"--stop-after {modes['stop_after']}: must be at least 1")
     if modes["restore"] and modes["overwrite"]:
@@ -135,12 +118,12 @@ def resolve(explicit, restore, notes=None):
     """The run's HParams: flags given > --recipe > the run's config.json (on
     restore) > the defaults. The output folder is always where the run is
     now. A recipe's values are saved in config.json like flags, so a resume
-    needs no --recipe. A seed not given nor stored is drawn here, once; a
-    line saying so is appended to the list ``notes`` when given."""
+    needs no --recipe. A random seed not given nor stored is drawn here,
+    once; a line saying so is appended to the list ``notes`` when given."""
     explicit = dict(explicit)
     recipe = config.RECIPES.get(explicit.pop("recipe", None), {})
     folder = explicit.get("output", DEFAULTS["output"])
-    stored = config.load(folder) if restore and os.path.isdir(folder) else None
+    stored = config_json.load(folder) if restore and os.path.isdir(folder) else None
     base = stored if stored is not None else HParams()
     hp = config.validate(base._replace(**recipe)._replace(
         **dict(explicit, output=folder)))
@@ -160,19 +143,19 @@ def main(argv=None):
         hp = resolve(explicit, modes["restore"], notes)
         folder[0] = hp.output
         images = preflight.load_inputs(hp, modes["restore"])
-        with rundir.lock(hp.output):
+        with lock.lock(hp.output):
             plan = preflight.prepare(hp, modes["restore"], modes["overwrite"],
                                      images, modes["checkpoint"])
             for line in notes:
                 print(line, flush=True)
-            from . import training  # TensorFlow loads here, after the checks
+            from .training import loop  # TensorFlow loads here, after the checks
             try:
-                training.train(plan, stop_after=modes["stop_after"])
+                loop.train(plan, stop_after=modes["stop_after"])
             except Stopped as e:
                 print(f"{PROG}: {e}", file=sys.stderr)
                 sys.exit(e.status)
 
-    errors.run_command(PROG, body, lambda: resume_advice(folder[0]))
+    cli.run_command(PROG, body, lambda: resume_advice(folder[0]))
 
 
 def resume_advice(folder):
@@ -180,7 +163,7 @@ def resume_advice(folder):
     finished epoch to continue from."""
     if folder is None or checkpoints.latest(folder) is None:
         return None
-    return f"resume with: {PROG} --output {shlex.quote(folder)} --restore"
+    return f"resume with: {resume_command(folder)}"
 
 
 if __name__ == "__main__":

@@ -1,13 +1,113 @@
+"""What the tests share: tiny hyperparameters, running a training in process
+or as the command, comparing checkpoints, and one small trained run.
+
+Test files import the helpers (``from conftest import small_hp, run``);
+the fixtures reach every test by name.
+"""
+
+import io
 import os
+import shutil
+import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from gan_mnist import config
+from gan_mnist.config import HParams
 
-from gan_mnist.config import HParams  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "MNIST_data")
+
+
+def small_hp(folder, **kw):
+    """Real MNIST, 256 images, small layers: an epoch takes milliseconds."""
+    base = dict(batch_size=32, h1_size=32, h2_size=64, z_size=16,
+                learning_rate=1e-3, data_dir=DATA, output=str(folder), seed=7,
+                limit=256, max_epoch=2)
+    base.update(kw)
+    return config.HParams(**base)
+
+
+def run(hp, restore=False, overwrite=False, stop_after=None):
+    """Train ``hp`` in this process; returns what it printed."""
+    from gan_mnist.training import loop, preflight
+    out = io.StringIO()
+    loop.train(preflight.prepare(hp, restore, overwrite), out=out,
+               stop_after=stop_after)
+    return out.getvalue()
+
+
+def checkpoint_values(prefix):
+    """{variable name: array} of a checkpoint."""
+    from gan_mnist._tf import tf
+    reader = tf.train.load_checkpoint(str(prefix))
+    return {n: reader.get_tensor(n) for n in reader.get_variable_to_shape_map()}
+
+
+def assert_same_checkpoints(a, b):
+    va, vb = checkpoint_values(a), checkpoint_values(b)
+    assert sorted(va) == sorted(vb)
+    for name in va:
+        assert np.array_equal(va[name], vb[name]), name
+
+
+def graph_session(tg, images):
+    """A Session on a TrainGraph with its variables initialised and
+    ``images`` ((N, 784) uint8) loaded in file order."""
+    from gan_mnist._tf import v1
+    sess = v1.Session(graph=tg.graph)
+    sess.run(tg.init)
+    sess.run(tg.data_init, {tg.images: images,
+                            tg.order: np.arange(len(images), dtype=np.int32)})
+    return sess
+
+
+def snapshot(folder):
+    """{name: modification time} of a folder's entries."""
+    return {n: os.path.getmtime(os.path.join(folder, n)) for n in os.listdir(folder)}
+
+
+def user_env():
+    """The environment a user's command runs in: TensorFlow's own log level
+    unset, as a user has it."""
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return env
+
+
+def train_cli(*args, cwd=ROOT):
+    """``python -m gan_mnist.train ARGS`` as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "gan_mnist.train", *args],
+                          capture_output=True, text=True, cwd=cwd, env=user_env(),
+                          timeout=300)
+
+
+def start_training(folder, *extra):
+    """A long tiny training in a child process (stopped by the test)."""
+    args = ["--output", str(folder), "--limit", "2048", "--batch-size", "32",
+            "--h1-size", "32", "--h2-size", "64", "--z-size", "16",
+            "--seed", "4", "--max-epoch", "400", *extra]
+    return subprocess.Popen([sys.executable, "-m", "gan_mnist.train", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT, env=user_env())
+
+
+def wait_for(path, proc, timeout=120):
+    """Wait until ``path`` exists, while the child ``proc`` lives."""
+    end = time.time() + timeout
+    while not os.path.exists(path):
+        assert proc.poll() is None, proc.communicate()
+        assert time.time() < end, f"{path} did not appear"
+        time.sleep(0.05)
+
+
+def first_ids(cases):
+    """Test ids from each case's first value: a list of flags joined as
+    typed, anything else as it prints."""
+    return [" ".join(c[0]) if isinstance(c[0], list) else str(c[0]) for c in cases]
 
 
 @pytest.fixture
@@ -21,3 +121,18 @@ def tiny_hp():
 def fake_images():
     """64 random uint8 'images', (64, 784)."""
     return np.random.default_rng(0).integers(0, 256, (64, 784), dtype=np.uint8)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A 2-epoch run of small layers with an evaluation after epoch 2, made
+    once per test process; read it, never write into it (see run_copy)."""
+    folder = tmp_path_factory.mktemp("run")
+    run(small_hp(folder, eval_every=2, eval_num=200))
+    return folder
+
+
+@pytest.fixture
+def run_copy(tiny_run, tmp_path):
+    """A copy of ``tiny_run`` for a test that writes into its run folder."""
+    return shutil.copytree(tiny_run, tmp_path / "run")

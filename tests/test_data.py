@@ -1,9 +1,4 @@
-"""Tests of gan_mnist.data: IDX parsing, file lookup and the error messages.
-
-Most tests write tiny IDX files of their own into tmp_path, so they run in
-milliseconds and can break a file in exactly one way. One test reads the
-bundled MNIST_data folder and checks it against its README.
-"""
+"""The MNIST IDX files: parsing, lookup and the error messages."""
 
 import gzip
 import os
@@ -14,14 +9,19 @@ import numpy as np
 import pytest
 
 from gan_mnist import data
+from gan_mnist.cli import exit_with
 from gan_mnist.data import DataError, load_mnist, parse_idx, read_idx
-from gan_mnist.errors import UsageError, exit_with
+from gan_mnist.errors import UsageError
 
 BUNDLED = Path(__file__).resolve().parents[1] / "MNIST_data"
+
+
 TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
 TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
-# Release names and the dotted names, per split and kind.
+
 NAMES = {
     "release": {("train", "images"): "train-images-idx3-ubyte",
                 ("train", "labels"): "train-labels-idx1-ubyte",
@@ -33,8 +33,6 @@ NAMES = {
                ("test", "labels"): "t10k-labels.idx1-ubyte"},
 }
 
-
-# ---------------------------------------------------------------- helpers
 
 def idx_bytes(magic, dims, payload=None):
     """Build an IDX file: magic, one uint32 per dimension, then the payload.
@@ -78,8 +76,6 @@ def assert_one_line_naming(excinfo, path):
     assert "\n" not in msg
     assert str(path) in msg, msg
 
-
-# ---------------------------------------------------------------- good files
 
 @pytest.mark.parametrize("names", ["release", "dotted"])
 @pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
@@ -133,8 +129,6 @@ def test_unknown_split_is_a_programming_error(tmp_path):
         load_mnist(str(tmp_path), "validation")
 
 
-# ---------------------------------------------------------------- missing
-
 def test_missing_folder(tmp_path):
     folder = tmp_path / "nowhere"
     with pytest.raises(DataError) as excinfo:
@@ -160,8 +154,6 @@ def test_missing_test_split_only(tmp_path):
         load_mnist(str(tmp_path), "test")
     assert_one_line_naming(excinfo, tmp_path / "t10k-images-idx3-ubyte")
 
-
-# ---------------------------------------------------------------- broken
 
 def broken_images(tmp_path, raw, gz=False):
     """Write good labels and the given images bytes; return the images path."""
@@ -263,8 +255,6 @@ def test_data_error_exits_with_status_2_and_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("gan_mnist: error: ") and err.count("\n") == 1
 
-
-# ---------------------------------------------------------------- bundled
 
 def test_bundled_mnist_matches_its_readme():
     train_images, train_labels = load_mnist(str(BUNDLED), "train")

@@ -1,4 +1,4 @@
-"""The generator outside the package: SavedModel and TFLite exports."""
+"""The export command: the generator as a SavedModel and TFLite."""
 
 import json
 import os
@@ -6,27 +6,30 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import run, small_hp
 
-from gan_mnist import export, generate, grid, reference, serving
+from gan_mnist import export, generate
 from gan_mnist._tf import tf, v1
-from test_train import run, small_hp
+from gan_mnist.graph import tutorial
+from gan_mnist.rundir import grid
+from gan_mnist.sampling import serving
 
 
-def _seed_script_checkpoint(folder):
+def _tutorial_script_checkpoint(folder):
     """model-1 as the tutorial's own script writes it."""
     hp = small_hp(folder)
-    sg = reference.build_seed_graph(hp, seed=1)
+    sg = tutorial.build_tutorial_graph(hp, seed=1)
     with sg.graph.as_default(), v1.Session() as s:
         s.run(sg.init)
         sg.saver.save(s, os.path.join(folder, "model"), global_step=1)
     return os.path.join(folder, "model-1")
 
 
-@pytest.fixture(scope="module", params=["defaults", "recipe", "seed_script"])
+@pytest.fixture(scope="module", params=["defaults", "recipe", "tutorial_script"])
 def checkpoint(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
-    if request.param == "seed_script":
-        return _seed_script_checkpoint(str(folder))
+    if request.param == "tutorial_script":
+        return _tutorial_script_checkpoint(str(folder))
     options = {"recipe": dict(g_average=0.9, leaky_relu=0.2, init="glorot")}.get(
         request.param, {})
     run(small_hp(folder, max_epoch=1, **options))
@@ -38,6 +41,7 @@ def _load(path):
     return tf.saved_model.load(path).signatures["serving_default"]
 
 
+@pytest.mark.slow
 def test_the_savedmodel_gives_exactly_what_generate_gives(checkpoint, tmp_path):
     export.main(["--checkpoint", checkpoint, "--to", str(tmp_path / "g"), "--tflite"])
     generate.main(["--checkpoint", checkpoint, "--num", "50", "--seed", "4",
@@ -53,7 +57,7 @@ def test_the_savedmodel_gives_exactly_what_generate_gives(checkpoint, tmp_path):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the interpreter's move to LiteRT
-        lite = tf.lite.Interpreter(model_path=str(tmp_path / "g" / export.TFLITE_FILE))
+        lite = tf.lite.Interpreter(model_path=str(tmp_path / "g" / serving.TFLITE_FILE))
     (inp,) = lite.get_input_details()
     lite.resize_tensor_input(inp["index"], [50, 16])
     lite.allocate_tensors()
@@ -64,22 +68,23 @@ def test_the_savedmodel_gives_exactly_what_generate_gives(checkpoint, tmp_path):
     np.testing.assert_allclose(outs["images"], images, atol=1e-5)
     assert np.abs(outs["digits"].astype(int) - want[..., None]).max() <= 1
 
-    info = json.loads((tmp_path / "g" / export.INFO_FILE).read_text())
+    info = json.loads((tmp_path / "g" / serving.INFO_FILE).read_text())
     assert info["source"] == "checkpoint" and info["epochs"] == 1
-    assert info["z_size"] == 16 and info["tflite"] == export.TFLITE_FILE
+    assert info["z_size"] == 16 and info["tflite"] == serving.TFLITE_FILE
     averaged = "recipe" in checkpoint
     assert info["weights"] == ("moving average of G's weights" if averaged
                                else "G's weights")
-    assert ("settings" in info) == ("seed_script" not in checkpoint)
+    assert ("settings" in info) == ("tutorial_script" not in checkpoint)
 
 
+@pytest.mark.slow
 def test_export_json_carries_the_evaluation(tmp_path):
     run(small_hp(tmp_path / "run", max_epoch=1))
     figures = {"fid": 12.5, "mnist_score": 8.1, "class_kl": 0.02, "precision": 0.7,
                "recall": 0.6, "num_images": 10000, "class_histogram": [1000] * 10}
     (tmp_path / "run" / "model-1.eval.json").write_text(json.dumps(figures))
     export.main(["--output", str(tmp_path / "run"), "--to", str(tmp_path / "g")])
-    info = json.loads((tmp_path / "g" / export.INFO_FILE).read_text())
+    info = json.loads((tmp_path / "g" / serving.INFO_FILE).read_text())
     assert info["evaluation"]["fid"] == 12.5 and info["evaluation"]["num_images"] == 10000
     assert info["settings"]["seed"] == 7 and not os.path.exists(tmp_path / "g" / "generator.tflite")
 

@@ -1,9 +1,4 @@
-"""Fault injection: what a run folder survives, and how each fault is told.
-
-Every case checks the exit status, that the message is one line (no
-traceback, no TensorFlow start-up log), and that every file the user wrote
-is still there, byte for byte.
-"""
+"""Fault injection: what a careful user can do wrong, and what the package does then."""
 
 import os
 import resource
@@ -15,10 +10,20 @@ import time
 
 import numpy as np
 import pytest
+from conftest import (
+    DATA,
+    ROOT,
+    assert_same_checkpoints,
+    run,
+    start_training,
+    user_env,
+    wait_for,
+)
 
-from gan_mnist import preflight, rundir, train
-from test_train import (DATA, ROOT, _env, _start, _wait_for, assert_same_checkpoints,
-                        run)
+from gan_mnist import train
+from gan_mnist.errors import UsageError
+from gan_mnist.rundir import lock, survey
+from gan_mnist.training import preflight
 
 TINY = ["--data-dir", DATA, "--limit", "256", "--batch-size", "32", "--h1-size",
         "32", "--h2-size", "64", "--z-size", "16", "--seed", "7"]
@@ -72,8 +77,7 @@ def trained(trained_once, tmp_path):
     return shutil.copytree(trained_once, tmp_path / "run")
 
 
-# ------------------------------------------------------- never overwrite ---
-
+@pytest.mark.slow
 def test_the_same_command_twice_refuses_then_overwrite_or_restore(trained, capsys):
     before = tree(trained)
     status, err = main(capsys, "--output", str(trained), *TINY, "--max-epoch", "2")
@@ -91,12 +95,11 @@ def test_the_same_command_twice_refuses_then_overwrite_or_restore(trained, capsy
     one_line(err, "--restore and --overwrite")
 
 
-# ------------------------------------------- delete only what is our own ---
-
 def _make_link(folder, outside, name):
     os.symlink(outside, folder / name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, make, words", [
     ("logs", "link_dir", "'logs' is a symbolic link"),
     ("sample7.jpg", "link_file", "'sample7.jpg' is a symbolic link"),
@@ -106,7 +109,8 @@ def _make_link(folder, outside, name):
     ("model-1_notes.txt", "file", "'model-1_notes.txt'"),
     ("metrics.csv.tmpbackup", "file", "'metrics.csv.tmpbackup'"),
     (".notes.txt.abcdefgh.tmp.txt", "file", ".notes.txt.abcdefgh.tmp.txt"),
-])
+], ids=["logs-link", "grid-link", "grid-folder", "temp-folder-note", "logs-note",
+        "checkpoint-like-note", "metrics-like-backup", "temporary-like-note"])
 def test_nothing_that_is_not_provably_ours_is_deleted(trained, tmp_path, capsys,
                                                        name, make, words):
     outside = tmp_path / "outside"
@@ -154,8 +158,6 @@ def test_leftovers_of_writes_cut_short_are_cleaned_when_a_run_resumes(trained, c
     assert (trained / "notes.txt").read_text() == "the user's"
 
 
-# ------------------------------------------------------ damaged files ---
-
 def _damage(path, how):
     data = bytearray(path.read_bytes())
     if how == "truncate":
@@ -166,6 +168,7 @@ def _damage(path, how):
         path.write_bytes(bytes(data))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["truncate", "flip"])
 def test_a_damaged_checkpoint_is_named_and_the_one_before_resumes_exactly(
         trained, tmp_path, capsys, how):
@@ -198,7 +201,7 @@ def test_a_damaged_checkpoint_is_named_and_the_one_before_resumes_exactly(
     ('{"colour": "blue"}', "unknown field 'colour'"),
     ('{"batch_size": 0}', "field 'batch_size' is 0: must be a whole number >= 1"),
     ('{"seed": 5', "unreadable"),
-])
+], ids=["list", "bool-size", "string-rate", "unknown-field", "zero-size", "cut-short"])
 def test_a_damaged_config_json_is_named_with_its_field(trained, capsys, text, words):
     (trained / "config.json").write_text(text)
     before = tree(trained)
@@ -227,23 +230,22 @@ def test_views_names_a_truncated_grid(trained, capsys):
     one_line(capsys.readouterr().err, "sample1.jpg: not a readable image")
 
 
-# ------------------------------------------------- one run per folder ---
-
+@pytest.mark.slow
 def test_a_second_training_on_a_folder_refuses_at_once_and_the_first_goes_on(tmp_path):
-    first = _start(tmp_path / "run")
-    _wait_for(tmp_path / "run" / "model-1.index", first)
+    first = start_training(tmp_path / "run")
+    wait_for(tmp_path / "run" / "model-1.index", first)
     started = time.time()
     second = subprocess.run(
         [sys.executable, "-m", "gan_mnist.train", "--output", str(tmp_path / "run"),
-         "--restore"], capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=120)
+         "--restore"], capture_output=True, text=True, cwd=ROOT, env=user_env(), timeout=120)
     assert second.returncode == 2 and time.time() - started < 30
     one_line(second.stderr, f"in use by another run (process {first.pid})")
     views = subprocess.run([sys.executable, "-m", "gan_mnist.views", "--output",
                             str(tmp_path / "run")], capture_output=True, text=True,
-                           cwd=ROOT, env=_env(), timeout=120)
+                           cwd=ROOT, env=user_env(), timeout=120)
     assert views.returncode == 2
     one_line(views.stderr, f"process {first.pid}")
-    _wait_for(tmp_path / "run" / "model-3.index", first)
+    wait_for(tmp_path / "run" / "model-3.index", first)
     first.send_signal(signal.SIGTERM)
     first.communicate(timeout=60)
     assert first.returncode == 143
@@ -257,15 +259,15 @@ def test_a_second_training_on_a_folder_refuses_at_once_and_the_first_goes_on(tmp
 
 def test_a_held_folder_is_named_before_its_files_are_read(tmp_path, monkeypatch):
     folder = str(tmp_path / "run")
-    with rundir.lock(folder):
+    with lock.lock(folder):
         # The holder's files change under a second process's survey; the
         # check of the lock comes first, so it is the line the user meets.
-        monkeypatch.setattr(rundir, "survey", lambda f: pytest.fail("surveyed"))
+        monkeypatch.setattr(survey, "survey", lambda f: pytest.fail("surveyed"))
         hp = train.resolve({"output": folder, "limit": 64}, restore=True)
-        with pytest.raises(rundir.UsageError, match=f"process {os.getpid()}"):
+        with pytest.raises(UsageError, match=f"process {os.getpid()}"):
             preflight.load_inputs(hp, resume=True)
     monkeypatch.undo()
-    rundir.check_free(folder)  # released with the lock
+    lock.check_free(folder)  # released with the lock
 
 
 def test_a_file_that_vanishes_while_a_folder_is_surveyed_is_passed_over(
@@ -274,16 +276,17 @@ def test_a_file_that_vanishes_while_a_folder_is_surveyed_is_passed_over(
     gone = "model-2.index.tempstate240434138020766290"  # renamed by its writer
     listdir = os.listdir
     monkeypatch.setattr(os, "listdir", lambda p: listdir(p) + [gone])
-    s = rundir.survey(str(tmp_path))
+    s = survey.survey(str(tmp_path))
     assert s.own == ["model-1.index"] and not s.doubtful and not s.foreign
-    rundir.check_resume(str(tmp_path))
+    survey.check_resume(str(tmp_path))
 
 
 def rundir_checkpoints(folder):
-    from gan_mnist import checkpoints
+    from gan_mnist.rundir import checkpoints
     return checkpoints.complete(str(folder))
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_and_the_newest_checkpoint_survives(trained, tmp_path):
     """A file-size limit in the child process stands in for a full disk: the
     checkpoint of epoch 3 cannot be written."""
@@ -294,25 +297,23 @@ def test_a_full_disk_is_one_line_and_the_newest_checkpoint_survives(trained, tmp
 
     r = subprocess.run([sys.executable, "-m", "gan_mnist.train", "--output",
                         str(trained), "--restore", "--max-epoch", "3"],
-                       capture_output=True, text=True, cwd=ROOT, env=_env(),
+                       capture_output=True, text=True, cwd=ROOT, env=user_env(),
                        timeout=120, preexec_fn=small_files)
     assert r.returncode == 2, r.stderr
     one_line(r.stderr, "model-3")
     assert max(e for e, _ in rundir_checkpoints(trained)) == 2
     hp = train.resolve({"output": str(trained), "max_epoch": 3}, restore=True)
     run(hp, restore=True)
-    assert rundir.survey(str(trained)).leftovers == []
+    assert survey.survey(str(trained)).leftovers == []
     run(hp._replace(output=str(tmp_path / "whole")))
     assert_same_checkpoints(trained / "model-3", tmp_path / "whole" / "model-3")
 
-
-# ----------------------------------------------------- early, one line ---
 
 def test_ctrl_c_while_tensorflow_loads_is_one_short_line(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "gan_mnist.train", "--output",
                              str(tmp_path / "run"), *TINY],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, env=_env())
+                            text=True, cwd=ROOT, env=user_env())
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -321,14 +322,15 @@ def test_ctrl_c_while_tensorflow_loads_is_one_short_line(tmp_path):
     assert "--restore" not in err
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_the_first_epoch_offers_no_resume(tmp_path):
     folder = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "gan_mnist.train", "--output",
                              str(folder), "--data-dir", DATA, "--limit", "20000",
                              "--batch-size", "32", "--seed", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, env=_env())
-    _wait_for(folder / "logs", proc)
+                            text=True, cwd=ROOT, env=user_env())
+    wait_for(folder / "logs", proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -337,7 +339,7 @@ def test_ctrl_c_in_the_first_epoch_offers_no_resume(tmp_path):
     # and the same command then starts afresh, without --overwrite
     r = subprocess.run([sys.executable, "-m", "gan_mnist.train", "--output",
                         str(folder), *TINY, "--max-epoch", "1"],
-                       capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=120)
+                       capture_output=True, text=True, cwd=ROOT, env=user_env(), timeout=120)
     assert r.returncode == 0, r.stderr
 
 
@@ -357,7 +359,7 @@ def test_a_refused_folder_of_the_users_is_left_as_it_was(tmp_path, capsys):
 @pytest.mark.parametrize("output, words", [
     ("", "--output '': give the name of a folder"),
     ("x" * 300, "the name is too long"),
-])
+], ids=["empty", "too-long"])
 def test_bad_output_names_are_one_line(tmp_path, capsys, monkeypatch, output, words):
     monkeypatch.chdir(tmp_path)
     status, err = main(capsys, "--output", output, *TINY, "--max-epoch", "1")
@@ -380,13 +382,14 @@ def test_input_errors_come_before_tensorflow_loads(tmp_path):
                  ["gan_mnist.evaluate", "--images", str(tmp_path / "bad.npy"),
                   "--data-dir", DATA]):
         r = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True,
-                           text=True, cwd=ROOT, env=_env(), timeout=60)
+                           text=True, cwd=ROOT, env=user_env(), timeout=60)
         assert r.stdout.split() == ["2", "False"], (argv[0], r.stdout, r.stderr)
         one_line(r.stderr, "error:")
 
 
 def test_write_errors_are_told_by_their_cause():
     import errno
+
     from gan_mnist.errors import io_problem
     for code, words in ((errno.ENOSPC, "the disk is full"),
                         (errno.EROFS, "the file system is read-only"),

@@ -1,0 +1,133 @@
+"""Measuring images: the classifier's view of them against the MNIST test set.
+
+``score_images`` runs the classifier (``classifier.py``) on a set of
+images and returns the figures of ``figures.py`` against the 10000 MNIST
+test images; ``real_floor`` gives the same figures for real training
+images, the best a generator can be expected to reach with that many.
+The test set's reference (features, their statistics and k-NN radii) is
+computed once per process and data folder.
+"""
+
+import os
+
+import numpy as np
+
+from ..errors import UsageError
+from . import figures
+
+MIN_IMAGES = figures.K_NEAREST + 1   # the k-NN balls need k other images
+FLOOR_SIZE = 10000   # real training images behind the real-data floor
+
+_test_references = {}  # absolute data_dir -> figures.Reference
+
+
+def mnist_test_reference(data_dir):
+    """The ``figures.Reference`` of the 10000 MNIST test images in
+    ``data_dir``, computed on first use and kept for the process.
+    Raises DataError (a UsageError) when the test files are missing."""
+    from ..data import load_mnist
+    from .classifier import features_and_probs
+    key = os.path.abspath(data_dir)
+    if key not in _test_references:
+        images, _ = load_mnist(data_dir, "test")
+        feats, _ = features_and_probs(images)
+        _test_references[key] = figures.make_reference(feats)
+    return _test_references[key]
+
+
+def score_images(images, data_dir="MNIST_data", num=None, source=None):
+    """Figures of the first ``num`` of ``images`` against the MNIST test set.
+
+    Args:
+      images: uint8 (N, 28, 28) or (N, 784) in 0..255, or floats in [-1, 1]
+        of those shapes.
+      data_dir: folder with the MNIST IDX files.
+      num: at most this many images are used, the first ones; None: all.
+      source: where the images came from (a flag and file), to begin error
+        messages with; None: no prefix.
+    Returns:
+      the dict of ``figures.figures``.
+    Raises UsageError on images of a wrong shape, dtype or range, fewer than
+    MIN_IMAGES of them, or missing MNIST files.
+    """
+    from ..data import find_file
+    from .classifier import features_and_probs
+    prefix = f"{source}: " if source else ""
+    for kind in ("images", "labels"):  # before any work: the test set is there
+        find_file(data_dir, "test", kind)
+    if np.ndim(images) == 0:
+        raise UsageError(f"{prefix}a single value, not an array of images")
+    images = images[:num]
+    if len(images) < MIN_IMAGES:
+        raise UsageError(f"{prefix}{len(images)} images; at least "
+                         f"{MIN_IMAGES} are needed")
+    try:
+        # The images first: bad ones fail before the test set is processed.
+        feats, probs = features_and_probs(images)
+    except ValueError as e:
+        raise UsageError(f"{prefix}{e}") from None
+    return figures.figures(feats, probs, mnist_test_reference(data_dir))
+
+
+def real_floor(data_dir="MNIST_data", num=FLOOR_SIZE):
+    """The figures of the first ``num`` MNIST training images (file order)
+    against the test set: what real data scores, for scale. Same dict as
+    ``score_images``."""
+    from ..data import load_mnist
+    images, _ = load_mnist(data_dir, "train", limit=num)
+    return score_images(images, data_dir)
+
+
+# The label and format of each figure's row in the table.
+_ROWS = dict(zip(figures.FIGURES, (
+    ("FID (lower is better)", "{:.3f}"),
+    ("MNIST score (1..10)", "{:.3f}"),
+    ("class KL (0..2.303)", "{:.4f}"),
+    ("precision (0..1)", "{:.3f}"),
+    ("recall (0..1)", "{:.3f}"),
+)))
+
+
+def load_images(path):
+    """Read images from an .npy, or an .npz (its ``images`` array, else its
+    first one). Returns the array as stored; raises UsageError naming the
+    file when it is missing or unreadable."""
+    if not os.path.isfile(path):
+        raise UsageError(f"--images {path}: no such file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            return loaded
+        with loaded:
+            if not loaded.files:
+                raise UsageError(f"--images {path}: the .npz holds no array")
+            key = "images" if "images" in loaded.files else loaded.files[0]
+            return loaded[key]
+    except (OSError, ValueError, EOFError) as e:
+        msg = " ".join(str(e).split())
+        raise UsageError(f"--images {path}: not a readable .npy/.npz ({msg})"
+                         ) from None
+
+
+def format_table(results, floor=None):
+    """A readable table of ``results`` (and ``floor``, a dict of the same
+    keys, as a second column), one metric a line, then the digit counts."""
+    title = f"{results['num_images']} images against the MNIST test set"
+    head = f"{'':24}{'images':>12}"
+    if floor is not None:
+        title += f" (real floor: {floor['num_images']} training images)"
+        head += f"{'real floor':>12}"
+    lines = [title, head]
+    for key in figures.FIGURES:
+        label, fmt = _ROWS[key]
+        line = f"{label:24}{fmt.format(results[key]):>12}"
+        if floor is not None:
+            line += f"{fmt.format(floor[key]):>12}"
+        lines.append(line)
+    lines.append("digit counts    " + "".join(f"{d:>6}" for d in range(10)))
+    lines.append("  images        " +
+                 "".join(f"{c:>6}" for c in results["class_histogram"]))
+    if floor is not None:
+        lines.append("  real floor    " +
+                     "".join(f"{c:>6}" for c in floor["class_histogram"]))
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""One process at a time in a run folder.
+
+``lock`` takes an exclusive ``fcntl.flock`` on the folder's lock file,
+which records the holder's process id; the operating system releases it
+when the process ends, however it ends, so a stale lock never blocks.
+"""
+
+import contextlib
+import errno
+import fcntl
+import os
+
+from ..errors import UsageError
+from .names import LOCK_FILE
+
+
+def check_free(folder):
+    """Raise UsageError when another process holds ``folder`` (see ``lock``);
+    creates nothing. Called before the folder is surveyed, so that a second
+    run meets this one clear line rather than the other run's changing files."""
+    path = os.path.join(folder, LOCK_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return  # no lock file (or a link, which ``lock`` refuses): no holder
+    try:
+        _try_flock(fd, folder, fcntl.LOCK_SH)
+    finally:
+        os.close(fd)
+
+
+def _try_flock(fd, folder, kind):
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        raise UsageError(
+            f"--output {folder}: in use by another run (process "
+            f"{holder or 'unknown'}); wait for it to end or choose another "
+            "--output") from None
+
+
+@contextlib.contextmanager
+def lock(folder, create=True):
+    """Hold ``folder`` for this process: an exclusive, non-blocking flock on
+    its lock file, which records the holder's process id. Raises UsageError
+    naming the folder and the holder when another process has it. With
+    ``create`` the folder is made if needed."""
+    if create:
+        os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, LOCK_FILE)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise UsageError(f"--output {folder}: {LOCK_FILE} is a symbolic link; "
+                             "remove it") from None
+        raise
+    try:
+        _try_flock(fd, folder, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -1,0 +1,63 @@
+"""Where a command's generator comes from: the generator that ships with
+the package (``--pretrained``), a checkpoint (``--checkpoint``), or the
+newest checkpoint of a run folder (``--output``)."""
+
+import collections
+import json
+import os
+
+from ..errors import UsageError
+from ..rundir import checkpoints, config_json, names
+from . import pretrained as shipped
+
+Source = collections.namedtuple("Source", [
+    "weights",   # {name: float32 array} for checkpoints.G_NAMES
+    "averaged",  # bool: the weights are the moving average of G's
+    "prefix",    # the checkpoint's prefix; None for the pretrained generator
+    "label",     # what to call it in messages
+])
+
+
+def load(output=None, checkpoint=None, pretrained=False, average=True):
+    """A Source for the flags. ``average=False`` takes G's own weights even
+    when the checkpoint holds their average."""
+    if pretrained:
+        weights, _ = shipped.load()
+        return Source(weights, True, None, "the pretrained generator")
+    prefix = checkpoints.find(output, checkpoint)
+    weights, averaged = checkpoints.read_generator(prefix, average)
+    return Source(weights, averaged, prefix, prefix)
+
+
+def open_generator(output=None, checkpoint=None, pretrained=False, average=True):
+    """(Generator, what to call it) for the flags."""
+    from .generator import Generator
+    src = load(output, checkpoint, pretrained, average)
+    return Generator(src.weights, src.averaged), src.label
+
+
+def describe(src):
+    """What a Source's weights are, as a JSON-able dict for the files an
+    export writes: the checkpoint, its epochs, the run's settings and its
+    evaluation figures when ``evaluate`` has written them."""
+    if src.prefix is None:
+        _, info = shipped.load()
+        return {"source": "pretrained", "file": shipped.PATH, **info}
+    info = {"source": "checkpoint", "checkpoint": os.path.abspath(src.prefix),
+            "epochs": checkpoints.epochs_of(src.prefix),
+            "weights": ("moving average of G's weights" if src.averaged
+                        else "G's weights")}
+    try:
+        stored = config_json.load(os.path.dirname(src.prefix))
+    except UsageError:
+        stored = None
+    if stored is not None:
+        info["settings"] = config_json.to_dict(stored)
+    path = names.evaluation(src.prefix)
+    if os.path.isfile(path):
+        with open(path) as f:
+            figures = json.load(f)
+        info["evaluation"] = {k: figures[k] for k in
+                              ("fid", "mnist_score", "class_kl", "precision",
+                               "recall", "num_images") if k in figures}
+    return info

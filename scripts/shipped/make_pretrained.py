@@ -1,0 +1,69 @@
+"""Make the generator that ships with the package.
+
+    python scripts/shipped/make_pretrained.py --out runs/pretrained
+
+trains (or, if interrupted, resumes) ``python -m gan_mnist.train --recipe
+RECIPE --seed SEED --max-epoch EPOCHS`` in OUT, evaluates its last
+checkpoint on 10000 samples (noise seed 0, against the MNIST test set), and
+writes
+
+- ``gan_mnist/pretrained_generator.npz``: G's six weights as the run's
+  grids use them (the moving average when the recipe keeps one), float32,
+  with an ``info`` text: the command, seed, epochs and the figures;
+- ``docs/pretrained-grid.png``: 8x8 digits from it (noise seed 0).
+
+``python -m gan_mnist.evaluate --pretrained`` reproduces the figures.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+from gan_mnist import config
+from gan_mnist.rundir import checkpoints
+from gan_mnist.sampling import pretrained
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="runs/pretrained", help="the run folder")
+    p.add_argument("--recipe", default="fast", choices=sorted(config.RECIPES))
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--max-epoch", type=int, default=100)
+    p.add_argument("--npz", default=pretrained.PATH)
+    p.add_argument("--grid", default=os.path.join(ROOT, "docs", "pretrained-grid.png"))
+    args = p.parse_args(argv)
+    command = ["python", "-m", "gan_mnist.train", "--output", args.out, "--recipe",
+               args.recipe, "--seed", str(args.seed), "--max-epoch", str(args.max_epoch)]
+    resume = ["--restore"] if checkpoints.latest(args.out) else []
+    subprocess.run([sys.executable, *command[1:], *resume], check=True, cwd=ROOT)
+
+    prefix = checkpoints.latest(args.out)
+    weights, averaged = checkpoints.read_generator(prefix)
+    from gan_mnist import generate
+    from gan_mnist.measure import scoring
+    from gan_mnist.sampling import generator
+    gen = generator.Generator(weights, averaged)
+    images = generator.generate(gen, 10000, seed=0)
+    figures = scoring.score_images(images, os.path.join(ROOT, "MNIST_data"))
+    generate.write(args.grid, generator.generate(gen, 64, seed=0))
+    gen.close()
+    info = {"command": " ".join(command), "recipe": args.recipe,
+            "flags": config.recipe_flags(args.recipe), "seed": args.seed,
+            "epochs": checkpoints.epochs_of(prefix),
+            "weights": "moving average of G's weights" if averaged else "G's weights",
+            "evaluation": {k: figures[k] for k in
+                           ("fid", "mnist_score", "class_kl", "precision", "recall",
+                            "class_histogram", "num_images")},
+            "evaluation_noise_seed": 0}
+    pretrained.save(args.npz, weights, info)
+    print(f"wrote {args.npz} ({os.path.getsize(args.npz) / 1e6:.2f} MB) and {args.grid}")
+    print({k: round(v, 4) if isinstance(v, float) else v
+           for k, v in info["evaluation"].items()})
+
+
+if __name__ == "__main__":
+    main()
