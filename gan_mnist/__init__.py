@@ -18,6 +18,7 @@ Shared by every layer
   data         the MNIST IDX files, headers checked
   streams      every random number's (seed, stream, counter)
   cpu          the CPU's name and features (bfloat16)
+  meter        progress lines of long jobs: the share done, the time left
   _tf          TensorFlow, imported once and quietly
 
 graph/         the TensorFlow graph
@@ -54,6 +55,9 @@ sampling/      digits from a trained generator
   sources      a generator's weights: a checkpoint, a run, the shipped file
   pretrained   the generator that ships with the package
   serving      the generator as a SavedModel and TFLite
+
+web/           the generator in a static page, run by the browser
+  (__init__)   the page folder: templates in page/, the weights as a script
 """
 
 __version__ = "0.1.0"

@@ -31,11 +31,54 @@ _STEMS = {
     ("test", "labels"): ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
 }
 
-HOW_TO_GET = "run 'python scripts/shipped/download_mnist.py --out DIR' or pass --data-dir"
+# Where the files are looked for when no folder is named: the tutorial's
+# ./MNIST_data, else the copy that travels with the package (the wheel
+# carries the repo's MNIST_data/ as gan_mnist/mnist_data).
+TUTORIAL_DIR = "MNIST_data"
+PACKAGED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mnist_data")
+
+HOW_TO_GET = ("pass --data-dir a folder with the four MNIST files, or leave "
+              "--data-dir out to use the files packaged with gan_mnist")
 
 
 class DataError(UsageError):
     """A data folder or IDX file that cannot be used; the message names it."""
+
+
+def locate(data_dir=None):
+    """(the folder to read the MNIST files from, a line saying so or None).
+
+    ``data_dir`` given: that folder, whatever it holds. None: ./MNIST_data
+    when it exists (where the tutorial keeps it), else the files packaged
+    with gan_mnist, and the line says so.
+    """
+    if data_dir is not None:
+        return data_dir, None
+    if os.path.isdir(TUTORIAL_DIR):
+        return TUTORIAL_DIR, None
+    if not os.path.isdir(PACKAGED_DIR):
+        raise DataError(f"no ./{TUTORIAL_DIR} here, and the MNIST files packaged "
+                        f"with gan_mnist ({PACKAGED_DIR}) are missing; reinstall "
+                        "gan_mnist or pass --data-dir")
+    return PACKAGED_DIR, (f"data: no ./{TUTORIAL_DIR} here, so the MNIST files "
+                          f"packaged with gan_mnist ({PACKAGED_DIR})")
+
+
+def check_split(data_dir, split):
+    """Raise DataError naming the file unless both files of ``split`` are in
+    ``data_dir`` with sound headers; reads the headers only, so a command
+    can refuse bad data before TensorFlow loads."""
+    for kind, magic in (("images", IMAGE_MAGIC), ("labels", LABEL_MAGIC)):
+        path = find_file(data_dir, split, kind)
+        opener = gzip.open if path.endswith(".gz") else open
+        try:
+            with opener(path, "rb") as f:
+                head = f.read(16 if kind == "images" else 8)
+        except (OSError, EOFError, zlib.error) as e:
+            raise DataError(f"{path}: cannot read ({e}); replace the file") from None
+        if len(head) < 8 or struct.unpack(">I", head[:4])[0] != magic:
+            raise DataError(f"{path}: not an MNIST {kind} file (its header); "
+                            "replace the file")
 
 
 def find_file(data_dir, split, kind):

@@ -12,11 +12,12 @@ checkpoint (``model-<N>.eval.json``) or at ``--json PATH``.
 import os
 import sys
 
-from . import cli
+from . import cli, data
 from .config import DEFAULTS
 from .errors import UsageError
 from .fileio import write_json
 from .measure import scoring
+from .meter import Meter
 from .rundir import names
 from .sampling import generator, sources
 
@@ -36,8 +37,8 @@ def parse_args(argv):
                    help="images to generate, or to use of --images")
     p.add_argument("--seed", type=int, default=0,
                    help="random seed of the generator's noise")
-    p.add_argument("--data-dir", default=DEFAULTS["data_dir"],
-                   help="folder with the MNIST IDX files")
+    action = p.add_argument("--data-dir", help="folder with the MNIST IDX files")
+    action.shown_default = f"{DEFAULTS['data_dir']}, else the files packaged with gan_mnist"
     p.add_argument("--json", metavar="FILE",
                    help="write the figures here (default: beside the "
                         "checkpoint; none for --images)")
@@ -49,15 +50,15 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def images_to_evaluate(args):
+def images_to_evaluate(args, meter):
     """(images, source, default JSON path) for the flags given."""
     if args.images:
         return scoring.load_images(args.images), f"--images {args.images}", None
     gen, prefix = sources.open_generator(args.output, args.checkpoint,
                                          args.pretrained, not args.raw_weights)
-    print(f"generating {args.num} images from {prefix}", file=sys.stderr)
+    print(f"evaluating {prefix}", file=sys.stderr)
     try:
-        images = generator.generate(gen, args.num, args.seed)
+        images = generator.generate(gen, args.num, args.seed, meter=meter)
     finally:
         gen.close()
     if args.pretrained:
@@ -78,10 +79,16 @@ def main(argv=None):
         if args.json and not os.path.isdir(
                 os.path.dirname(os.path.abspath(args.json))):
             raise UsageError(f"--json {args.json}: its folder does not exist")
-        images, source, json_path = images_to_evaluate(args)
-        results = scoring.score_images(images, args.data_dir, args.num,
-                                       source=source)
-        floor = scoring.real_floor(args.data_dir) if args.floor else None
+        data_dir, found = data.locate(args.data_dir)
+        if found:
+            print(found, file=sys.stderr)
+        for split in ("test", "train") if args.floor else ("test",):
+            data.check_split(data_dir, split)
+        meter = Meter(sys.stderr)
+        images, source, json_path = images_to_evaluate(args, meter)
+        results = scoring.score_images(images, data_dir, args.num, source=source,
+                                       meter=meter)
+        floor = scoring.real_floor(data_dir, meter=meter) if args.floor else None
         print(scoring.format_table(results, floor))
         json_path = args.json or json_path
         if json_path:

@@ -1,14 +1,18 @@
-"""``python -m gan_mnist.export``: the generator as a SavedModel (and TFLite).
+"""``python -m gan_mnist.export``: the generator outside this package.
 
-Writes into a new (or empty) folder a TensorFlow SavedModel of G alone: the
-moving average of G's weights when the run has one, else G's weights; with
-``--tflite`` also ``generator.tflite``; and ``export.json``, which records
-where the weights came from. The folder is whole or absent.
+``--to DIR`` writes into a new (or empty) folder a TensorFlow SavedModel of
+G alone (with ``--tflite`` also ``generator.tflite``) and ``export.json``,
+which records where the weights came from; ``--web DIR`` writes a static
+page that runs G in the browser (see ``web``). Either takes the moving
+average of G's weights when the run has one, else G's weights. Each folder
+is whole or absent.
 """
 
+import os
 import sys
 
 from . import cli
+from .errors import UsageError
 from .fileio import check_new_folder
 from .sampling import sources
 
@@ -19,12 +23,24 @@ def parse_args(argv):
     p = cli.ArgumentParser(PROG, "Write the generator as a TensorFlow SavedModel "
                            "(and TFLite) that needs nothing of this package.")
     cli.add_source_flags(p, "export")
-    p.add_argument("--to", required=True, metavar="DIR",
-                   help="folder to write (must not exist, or be empty)")
+    p.add_argument("--to", metavar="DIR",
+                   help="folder for the SavedModel (must not exist, or be empty)")
     p.add_argument("--tflite", action="store_true",
-                   help="also write generator.tflite with TensorFlow's converter")
+                   help="with --to: also write generator.tflite with "
+                        "TensorFlow's converter")
+    p.add_argument("--web", metavar="DIR",
+                   help="folder for a web page that runs the generator offline "
+                        "(open DIR/index.html; must not exist, or be empty)")
     args = p.parse_args(argv)
-    check_new_folder(args.to, "--to")
+    if not (args.to or args.web):
+        raise UsageError("give --to DIR (a SavedModel), --web DIR (a web page) or both")
+    if args.tflite and not args.to:
+        raise UsageError("--tflite: only with --to DIR")
+    for flag, path in (("--to", args.to), ("--web", args.web)):
+        if path:
+            check_new_folder(path, flag)
+    if args.to and args.web and os.path.abspath(args.to) == os.path.abspath(args.web):
+        raise UsageError(f"--to and --web: both name {args.to}; give two folders")
     return args
 
 
@@ -32,10 +48,16 @@ def main(argv=None):
     def body():
         args = parse_args(argv)
         src = sources.load(args.output, args.checkpoint, args.pretrained)
-        from .sampling import serving
-        serving.export(src.weights, sources.describe(src), args.to, args.tflite)
-        made = "SavedModel" + (f", {serving.TFLITE_FILE}" if args.tflite else "")
-        print(f"wrote {args.to} ({made}, {serving.INFO_FILE}) from {src.label}")
+        info = sources.describe(src)
+        if args.web:
+            from . import web
+            index = web.write_page(src.weights, args.web, info)
+            print(f"wrote {args.web} (open {index}) from {src.label}")
+        if args.to:
+            from .sampling import serving
+            serving.export(src.weights, info, args.to, args.tflite)
+            made = "SavedModel" + (f", {serving.TFLITE_FILE}" if args.tflite else "")
+            print(f"wrote {args.to} ({made}, {serving.INFO_FILE}) from {src.label}")
 
     cli.run_command(PROG, body)
 

@@ -57,38 +57,75 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
+_NEW_FOLDER = "give the path of a new folder, or of an empty one"
+
+
 def check_new_folder(path, flag):
-    """Raise UsageError (naming ``flag``) unless ``path`` can become a new
-    folder: absent or an empty folder (not a link), in a writable folder."""
+    """Raise UsageError (one line naming ``flag`` and ``path``) unless a
+    folder can be written whole at ``path``: absent, or an empty folder
+    that is not a symbolic link, in a folder this process can write in.
+    Nothing is written."""
     from .errors import UsageError
-    if os.path.lexists(path):
-        if not os.path.isdir(path) or os.path.islink(path):
-            raise UsageError(f"{flag} {path}: exists and is not a folder; name a "
-                             "new folder")
-        if os.listdir(path):
-            raise UsageError(f"{flag} {path}: exists and is not empty; name a new "
-                             "or empty folder (nothing was changed)")
-    parent = os.path.dirname(os.path.abspath(path))
+    path = os.fspath(path)
+    what = f"{flag} {path}"
+    if not path.strip():
+        raise UsageError(f"{flag} needs a folder name; {_NEW_FOLDER}")
+    full = os.path.abspath(path)
+    if full == os.path.abspath(os.curdir) or os.path.basename(path.rstrip("/")) in (".", ".."):
+        raise UsageError(f"{what}: names the working folder or its parent; "
+                         f"{_NEW_FOLDER}")
+    parent = os.path.dirname(full)
+    if os.path.islink(full):
+        raise UsageError(f"{what}: is a symbolic link; {_NEW_FOLDER}")
+    if os.path.lexists(full):
+        if not os.path.isdir(full):
+            raise UsageError(f"{what}: is a file, not a folder; {_NEW_FOLDER}")
+        try:
+            entries = os.listdir(full)
+        except OSError as e:
+            raise UsageError(f"{what}: cannot read the folder ({e.strerror}); "
+                             f"{_NEW_FOLDER}") from None
+        if entries:
+            raise UsageError(f"{what}: the folder exists and is not empty "
+                             f"({len(entries)} entries); {_NEW_FOLDER} (nothing "
+                             "was changed)")
     if not os.path.isdir(parent):
-        raise UsageError(f"{flag} {path}: its folder {parent} does not exist")
+        state = "is not a folder" if os.path.lexists(parent) else "does not exist"
+        raise UsageError(f"{what}: the parent folder {parent} {state}; create it "
+                         "first or choose another place")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {path}: {parent} is not writable")
+        raise UsageError(f"{what}: cannot write in {parent} (permission denied or "
+                         "a read-only file system); choose a folder you can write in")
 
 
 @contextlib.contextmanager
-def atomic_folder(path):
-    """Yield a new temporary folder beside ``path``; when the block ends
-    without an error it becomes ``path`` (which must be absent or an empty
-    folder), else it is removed: ``path`` is whole or absent."""
+def atomic_folder(path, flag):
+    """Yield a new, empty temporary folder beside ``path``; when the block
+    ends without an error it becomes ``path`` (absent or an empty folder,
+    see ``check_new_folder``), else it is removed, also on Ctrl-C: ``path``
+    is whole or absent. ``flag`` names the path in the error raised when
+    something else appeared at ``path`` meanwhile."""
+    import errno
     import shutil
-    parent = os.path.dirname(os.path.abspath(path))
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", dir=parent)
+    from .errors import UsageError
+    full = os.path.abspath(os.fspath(path))
+    parent, name = os.path.split(full)
+    tmp = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
     try:
-        work = os.path.join(tmp, "new")
-        os.mkdir(work)
-        yield work
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.rmdir(path)  # empty, as checked; rmdir refuses it otherwise
-        os.replace(work, path)
-    finally:
+        # mkdtemp makes the folder private (0700); give it the usual mode.
+        os.chmod(tmp, 0o777 & ~_umask())
+        yield tmp
+        for entry in os.listdir(tmp):
+            if os.path.isfile(os.path.join(tmp, entry)):
+                with open(os.path.join(tmp, entry), "rb+") as f:
+                    os.fsync(f.fileno())
+        try:
+            os.replace(tmp, full)  # over an empty folder too, not a full one
+        except OSError as e:
+            if e.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise UsageError(f"{flag} {path}: something was written there "
+                                 f"meanwhile; {_NEW_FOLDER}") from None
+            raise
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -46,7 +46,8 @@ def _parser():
     flag("z_size", int, "length of the noise vector")
     flag("learning_rate", float, "Adam learning rate")
     flag("keep_prob", float, "dropout keep probability in the discriminator")
-    flag("data_dir", str, "folder with the MNIST IDX files")
+    flag("data_dir", str, "folder with the MNIST IDX files",
+         "MNIST_data, else the files packaged with gan_mnist")
     flag("output", str, "folder for grids, checkpoints and metrics.csv")
     flag("seed", int, "random seed of every random number", "drawn and saved")
     flag("shuffle", None, "new order of the training set each epoch, from the "
@@ -142,10 +143,11 @@ def main(argv=None):
         notes = []
         hp = resolve(explicit, modes["restore"], notes)
         folder[0] = hp.output
-        images = preflight.load_inputs(hp, modes["restore"])
+        data_dir = preflight.data_folder(hp, "data_dir" in explicit)
+        images = preflight.load_inputs(hp, modes["restore"], data_dir)
         with lock.lock(hp.output):
             plan = preflight.prepare(hp, modes["restore"], modes["overwrite"],
-                                     images, modes["checkpoint"])
+                                     images, modes["checkpoint"], data_dir)
             for line in notes:
                 print(line, flush=True)
             from .training import loop  # TensorFlow loads here, after the checks
@@ -159,8 +161,7 @@ def main(argv=None):
 
 
 def resume_advice(folder):
-    """How to continue the run in ``folder``, or None when it has no
-    finished epoch to continue from."""
+    """How to continue the run in ``folder``; None without a finished epoch."""
     if folder is None or checkpoints.latest(folder) is None:
         return None
     return f"resume with: {resume_command(folder)}"

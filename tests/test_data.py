@@ -134,7 +134,7 @@ def test_missing_folder(tmp_path):
     with pytest.raises(DataError) as excinfo:
         load_mnist(str(folder))
     assert_one_line_naming(excinfo, folder)
-    assert "download_mnist.py" in str(excinfo.value)
+    assert "--data-dir" in str(excinfo.value)
 
 
 @pytest.mark.parametrize("kind", ["images", "labels"])
@@ -144,7 +144,7 @@ def test_missing_file_says_how_to_get_it(tmp_path, kind):
     with pytest.raises(DataError) as excinfo:
         load_mnist(str(tmp_path))
     assert_one_line_naming(excinfo, tmp_path / NAMES["release"][("train", kind)])
-    assert "download_mnist.py" in str(excinfo.value)
+    assert "--data-dir" in str(excinfo.value)
 
 
 def test_missing_test_split_only(tmp_path):
@@ -268,3 +268,29 @@ def test_bundled_mnist_matches_its_readme():
     # Digits are ink on a blank page: the full range appears, corners are 0.
     assert train_images.min() == 0 and train_images.max() == 255
     assert not train_images[:, 0, 0].any()
+
+
+def test_without_a_folder_named_the_tutorials_one_or_the_packaged_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder, line = data.locate(None)
+    assert folder == data.PACKAGED_DIR and "packaged with gan_mnist" in line
+    assert load_mnist(folder, "test")[0].shape == (10000, 28, 28)
+    (tmp_path / "MNIST_data").mkdir()
+    assert data.locate(None) == ("MNIST_data", None)
+    assert data.locate("/some/where") == ("/some/where", None)
+
+
+def test_the_packaged_files_are_the_repos_files():
+    for name in sorted(os.listdir(BUNDLED)):
+        packaged = os.path.join(data.PACKAGED_DIR, name)
+        with open(packaged, "rb") as a, open(os.path.join(BUNDLED, name), "rb") as b:
+            assert a.read() == b.read(), name
+
+
+def test_a_header_check_reads_no_payload(tmp_path):
+    write_split(tmp_path, "test", 3)
+    data.check_split(str(tmp_path), "test")
+    os.remove(tmp_path / "t10k-labels-idx1-ubyte")
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x03" + b"\0" * 12)
+    with pytest.raises(data.DataError, match="not an MNIST labels file"):
+        data.check_split(str(tmp_path), "test")

@@ -11,8 +11,8 @@ from conftest import run, small_hp
 from gan_mnist import export, generate
 from gan_mnist._tf import tf, v1
 from gan_mnist.graph import tutorial
-from gan_mnist.rundir import grid
-from gan_mnist.sampling import serving
+from gan_mnist.rundir import checkpoints, grid
+from gan_mnist.sampling import pretrained, serving
 
 
 def _tutorial_script_checkpoint(folder):
@@ -109,7 +109,7 @@ def test_bad_input_is_one_line_and_nothing_is_half_written(tmp_path, capsys, mon
     assert os.listdir(tmp_path / "full") == ["mine.txt"]
     (tmp_path / "file").write_text("keep")
     _fails(capsys, ["--output", str(tmp_path / "run"), "--to", str(tmp_path / "file" / "g")],
-           "does not exist")
+           "is not a folder")
     before = sorted(os.listdir(tmp_path))
 
     def disk_full(saved_dir, path):
@@ -122,3 +122,59 @@ def test_bad_input_is_one_line_and_nothing_is_half_written(tmp_path, capsys, mon
     (tmp_path / "g").mkdir()  # an empty folder may be the target
     export.main(["--output", str(tmp_path / "run"), "--to", str(tmp_path / "g")])
     assert "saved_model.pb" in os.listdir(tmp_path / "g")
+
+
+def _page_weights(folder):
+    """{name: float32 array} from a page folder's generator.js, and its info."""
+    import base64
+    text = (folder / "generator.js").read_text()
+    start = text.index("window.GAN_MNIST_GENERATOR = ") + len("window.GAN_MNIST_GENERATOR = ")
+    doc = json.loads(text[start: text.rindex(";")])
+    return ({layer["name"]: np.frombuffer(base64.b64decode(layer["data"]), "<f4")
+             .reshape(layer["shape"]) for layer in doc["layers"]}, doc["info"])
+
+
+def test_web_writes_the_page_of_the_runs_averaged_generator(tmp_path, capsys):
+    run(small_hp(tmp_path / "run", max_epoch=1, g_average=0.9))
+    export.main(["--output", str(tmp_path / "run"), "--web", str(tmp_path / "page")])
+    assert "index.html" in capsys.readouterr().out
+    assert sorted(os.listdir(tmp_path / "page")) == [
+        "generator.js", "index.html", "page.css", "page.js"]
+    got, info = _page_weights(tmp_path / "page")
+    want, averaged = checkpoints.read_generator(str(tmp_path / "run" / "model-1"))
+    assert averaged and info["weights"] == "moving average of G's weights"
+    for name in checkpoints.G_NAMES:
+        assert np.array_equal(got[name], want[name]), name
+
+
+def test_web_and_to_together_and_the_flags_they_need(tmp_path, capsys):
+    export.main(["--pretrained", "--web", str(tmp_path / "page"),
+                 "--to", str(tmp_path / "model")])
+    got, info = _page_weights(tmp_path / "page")
+    assert info["source"] == "pretrained"
+    assert np.array_equal(got["g_w3"], pretrained.load()[0]["g_w3"])
+    assert "saved_model.pb" in os.listdir(tmp_path / "model")
+    capsys.readouterr()
+    for argv, words in ((["--pretrained"], "give --to DIR"),
+                        (["--pretrained", "--web", str(tmp_path / "p2"), "--tflite"],
+                         "--tflite: only with --to"),
+                        (["--pretrained", "--web", str(tmp_path / "same"),
+                          "--to", str(tmp_path / "same")], "give two folders"),
+                        (["--pretrained", "--web", str(tmp_path / "page")], "not empty")):
+        _fails(capsys, argv, words)
+    assert not os.path.exists(tmp_path / "p2") and not os.path.exists(tmp_path / "same")
+
+
+@pytest.mark.parametrize("part", ["index", "data-00000-of-00001"])
+def test_web_from_a_damaged_checkpoint_is_one_line_and_writes_nothing(tmp_path, capsys, part):
+    run(small_hp(tmp_path / "run", max_epoch=1))
+    path = tmp_path / "run" / f"model-1.{part}"
+    raw = bytearray(path.read_bytes())
+    if part == "index":
+        raw[len(raw) // 2] ^= 0xFF  # a bit flipped: its checksum no longer holds
+    else:
+        raw = raw[:64]  # cut short: G's weights are gone
+    path.write_bytes(bytes(raw))
+    _fails(capsys, ["--output", str(tmp_path / "run"), "--web", str(tmp_path / "page")],
+           "model-1")
+    assert sorted(os.listdir(tmp_path)) == ["run"]

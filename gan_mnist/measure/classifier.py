@@ -150,7 +150,7 @@ class _Runner:
 _default_runner = None  # built on first use with the stored weights
 
 
-def features_and_probs(images, weights=None, batch_size=500):
+def features_and_probs(images, weights=None, batch_size=500, tick=None):
     """Run the classifier on images.
 
     Args:
@@ -159,6 +159,7 @@ def features_and_probs(images, weights=None, batch_size=500):
       weights: dict from ``load_weights``; None uses the stored weights (read
         once per process and kept, with their graph, for later calls).
       batch_size: images per Session call; bounds the memory used.
+      tick: called with the number of images of each batch done (progress).
     Returns:
       (features, probs): float64 (N, 128), the penultimate layer (>= 0), and
       float64 (N, 10), softmax class probabilities (rows sum to 1).
@@ -178,6 +179,8 @@ def features_and_probs(images, weights=None, batch_size=500):
             f, p = runner.run(x[start:start + batch_size])
             feats.append(f)
             probs.append(p)
+            if tick:
+                tick(len(f))
     finally:
         if runner is not _default_runner:
             runner.close()

@@ -110,9 +110,10 @@ def _sq_dists(a, b, b_sq):
     return np.maximum(d, 0)  # rounding can make a 0 distance slightly < 0
 
 
-def knn_radii(feat, k=K_NEAREST, chunk=CHUNK):
+def knn_radii(feat, k=K_NEAREST, chunk=CHUNK, tick=None):
     """Squared distance from each row of ``feat`` (N, D) to its k-th nearest
-    other row: (N,). The k-NN ball radii of the feature manifold; N > k."""
+    other row: (N,). The k-NN ball radii of the feature manifold; N > k.
+    ``tick(n)``, if given, is called with the rows of each chunk done."""
     feat = np.asarray(feat, dtype=np.float64)
     if len(feat) <= k:
         raise ValueError(f"{len(feat)} feature rows; k-NN with k={k} "
@@ -123,13 +124,15 @@ def knn_radii(feat, k=K_NEAREST, chunk=CHUNK):
         d = _sq_dists(feat[start:start + chunk], feat, sq)
         # Index 0 of the sorted row is the point itself (distance 0).
         radii[start:start + chunk] = np.partition(d, k, axis=1)[:, k]
+        if tick:
+            tick(len(d))
     return radii
 
 
-def manifold_coverage(query, ref, ref_radii, chunk=CHUNK):
+def manifold_coverage(query, ref, ref_radii, chunk=CHUNK, tick=None):
     """Share of ``query`` rows (N, D) inside at least one k-NN ball of
     ``ref`` (M, D) with squared radii ``ref_radii`` (M,): a float in [0, 1].
-    """
+    ``tick(n)``, if given, is called with the rows of each chunk done."""
     query = np.asarray(query, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     ref_sq = (ref * ref).sum(axis=1)
@@ -137,10 +140,12 @@ def manifold_coverage(query, ref, ref_radii, chunk=CHUNK):
     for start in range(0, len(query), chunk):
         d = _sq_dists(query[start:start + chunk], ref, ref_sq)
         inside += int((d <= ref_radii[None, :]).any(axis=1).sum())
+        if tick:
+            tick(len(d))
     return inside / len(query)
 
 
-def precision_recall(real_feat, fake_feat, k=K_NEAREST, real_radii=None):
+def precision_recall(real_feat, fake_feat, k=K_NEAREST, real_radii=None, tick=None):
     """Improved precision and recall (Kynkaanniemi et al. 2019).
 
     Args:
@@ -149,13 +154,16 @@ def precision_recall(real_feat, fake_feat, k=K_NEAREST, real_radii=None):
       k: which nearest neighbour sets a ball's radius.
       real_radii: ``knn_radii(real_feat, k)`` if already known (it is the
         costly part for a fixed real set).
+      tick: called with the rows done of each distance block (progress; the
+        work is 2M + N rows, plus N when ``real_radii`` is None).
     Returns:
       (precision, recall), floats in [0, 1].
     """
     if real_radii is None:
-        real_radii = knn_radii(real_feat, k)
-    precision = manifold_coverage(fake_feat, real_feat, real_radii)
-    recall = manifold_coverage(real_feat, fake_feat, knn_radii(fake_feat, k))
+        real_radii = knn_radii(real_feat, k, tick=tick)
+    precision = manifold_coverage(fake_feat, real_feat, real_radii, tick=tick)
+    recall = manifold_coverage(real_feat, fake_feat, knn_radii(fake_feat, k, tick=tick),
+                               tick=tick)
     return precision, recall
 
 
@@ -166,23 +174,25 @@ features (N, 128), their mean (128,) and covariance (128, 128), and the
 squared k-NN radii (N,) for that k."""
 
 
-def make_reference(features, k=K_NEAREST):
-    """Build a ``Reference`` from real features (N, 128), N > k."""
+def make_reference(features, k=K_NEAREST, tick=None):
+    """Build a ``Reference`` from real features (N, 128), N > k; ``tick`` as
+    for ``knn_radii``."""
     mean, cov = feature_stats(features)
-    return Reference(features, mean, cov, knn_radii(features, k), k)
+    return Reference(features, mean, cov, knn_radii(features, k, tick=tick), k)
 
 
-def figures(feats, probs, ref):
+def figures(feats, probs, ref, tick=None):
     """All figures of images with features (N, 128) and class probabilities
     (N, 10) against a ``Reference``.
 
     Returns a dict: fid (float >= 0), mnist_score (1..10), class_kl
     (0..log 10), precision and recall (0..1), class_histogram (10 ints) and
-    num_images.
+    num_images. ``tick`` as for ``precision_recall`` (2N + M rows of work,
+    for M reference rows).
     """
     hist = class_histogram(probs)
     precision, recall = precision_recall(ref.features, feats, ref.k,
-                                         real_radii=ref.radii)
+                                         real_radii=ref.radii, tick=tick)
     return {
         "fid": fid_from_stats(*feature_stats(feats), ref.mean, ref.cov),
         "mnist_score": mnist_score(probs),

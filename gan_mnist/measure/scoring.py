@@ -12,7 +12,9 @@ import os
 
 import numpy as np
 
+from ..data import check_split, load_mnist, locate
 from ..errors import UsageError
+from ..meter import SILENT
 from . import figures
 
 MIN_IMAGES = figures.K_NEAREST + 1   # the k-NN balls need k other images
@@ -21,40 +23,45 @@ FLOOR_SIZE = 10000   # real training images behind the real-data floor
 _test_references = {}  # absolute data_dir -> figures.Reference
 
 
-def mnist_test_reference(data_dir):
+def mnist_test_reference(data_dir=None, meter=SILENT):
     """The ``figures.Reference`` of the 10000 MNIST test images in
-    ``data_dir``, computed on first use and kept for the process.
-    Raises DataError (a UsageError) when the test files are missing."""
-    from ..data import load_mnist
+    ``data_dir`` (None: see ``data.locate``), computed on first use and kept
+    for the process. Raises DataError (a UsageError) when the test files are
+    missing."""
     from .classifier import features_and_probs
+    data_dir = locate(data_dir)[0]
     key = os.path.abspath(data_dir)
     if key not in _test_references:
         images, _ = load_mnist(data_dir, "test")
-        feats, _ = features_and_probs(images)
-        _test_references[key] = figures.make_reference(feats)
+        with meter.task("classifying the MNIST test set", len(images)) as tick:
+            feats, _ = features_and_probs(images, tick=tick)
+        with meter.task("nearest neighbours in the test set", len(feats)) as tick:
+            _test_references[key] = figures.make_reference(feats, tick=tick)
     return _test_references[key]
 
 
-def score_images(images, data_dir="MNIST_data", num=None, source=None):
+def score_images(images, data_dir=None, num=None, source=None, meter=SILENT,
+                 label="images"):
     """Figures of the first ``num`` of ``images`` against the MNIST test set.
 
     Args:
       images: uint8 (N, 28, 28) or (N, 784) in 0..255, or floats in [-1, 1]
         of those shapes.
-      data_dir: folder with the MNIST IDX files.
+      data_dir: folder with the MNIST IDX files; None: see ``data.locate``.
       num: at most this many images are used, the first ones; None: all.
       source: where the images came from (a flag and file), to begin error
         messages with; None: no prefix.
+      meter: a ``meter.Meter`` that shows each stage's progress; ``label``
+        names the images in its lines.
     Returns:
       the dict of ``figures.figures``.
     Raises UsageError on images of a wrong shape, dtype or range, fewer than
     MIN_IMAGES of them, or missing MNIST files.
     """
-    from ..data import find_file
     from .classifier import features_and_probs
+    data_dir = locate(data_dir)[0]
     prefix = f"{source}: " if source else ""
-    for kind in ("images", "labels"):  # before any work: the test set is there
-        find_file(data_dir, "test", kind)
+    check_split(data_dir, "test")  # before any work: the test set is there
     if np.ndim(images) == 0:
         raise UsageError(f"{prefix}a single value, not an array of images")
     images = images[:num]
@@ -63,19 +70,22 @@ def score_images(images, data_dir="MNIST_data", num=None, source=None):
                          f"{MIN_IMAGES} are needed")
     try:
         # The images first: bad ones fail before the test set is processed.
-        feats, probs = features_and_probs(images)
+        with meter.task(f"classifying {len(images)} {label}", len(images)) as tick:
+            feats, probs = features_and_probs(images, tick=tick)
     except ValueError as e:
         raise UsageError(f"{prefix}{e}") from None
-    return figures.figures(feats, probs, mnist_test_reference(data_dir))
+    ref = mnist_test_reference(data_dir, meter)
+    with meter.task(f"figures of the {label}", 2 * len(feats) + len(ref.features)) as tick:
+        return figures.figures(feats, probs, ref, tick=tick)
 
 
-def real_floor(data_dir="MNIST_data", num=FLOOR_SIZE):
+def real_floor(data_dir=None, num=FLOOR_SIZE, meter=SILENT):
     """The figures of the first ``num`` MNIST training images (file order)
     against the test set: what real data scores, for scale. Same dict as
     ``score_images``."""
-    from ..data import load_mnist
+    data_dir = locate(data_dir)[0]
     images, _ = load_mnist(data_dir, "train", limit=num)
-    return score_images(images, data_dir)
+    return score_images(images, data_dir, meter=meter, label="real training images")
 
 
 # The label and format of each figure's row in the table.

@@ -61,7 +61,7 @@ def export(weights, info, target, tflite=False):
     """Write the SavedModel (and with ``tflite`` a TFLite file) and
     export.json, which records ``info`` and the signature, into the new
     folder ``target``, whole or not at all."""
-    with atomic_folder(target) as work:
+    with atomic_folder(target, "--to") as work:
         save_generator(weights, work)
         if tflite:
             to_tflite(work, os.path.join(work, TFLITE_FILE))

@@ -38,6 +38,8 @@ def train(plan, out=sys.stdout, stop_after=None):
     loss ends the run early.
     """
     hp, folder, log = plan.hp, plan.hp.output, logger(out)
+    as_given = hp  # config.json keeps the data folder as given, not where found
+    hp = hp._replace(data_dir=plan.data_dir)
     if tf.config.list_physical_devices("GPU"):
         # Some GPU kernels are not deterministic without it; exact resume
         # needs them to be. On the CPU it changes nothing.
@@ -61,7 +63,7 @@ def train(plan, out=sys.stdout, stop_after=None):
         removed = survey.clear(folder)
         if removed:
             log(f"removed {removed} files of an earlier run from {folder}")
-    config_json.save(hp, folder)
+    config_json.save(as_given, folder)
 
     with tg.graph.as_default(), session(tg.graph, session_config(hp)) as sess:
         start = start_session(sess, tg, plan, new_average, log)

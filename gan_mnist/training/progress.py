@@ -10,20 +10,12 @@ import time
 
 import numpy as np
 
+from ..meter import duration
+
 
 def logger(out):
     """A function printing one line to ``out`` at once."""
     return lambda msg: print(msg, file=out, flush=True)
-
-
-def duration(seconds):
-    """Seconds as '7s', '3m05s' or '2h04m'."""
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
 
 
 class Progress:
