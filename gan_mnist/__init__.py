@@ -9,6 +9,7 @@ Commands, ``python -m gan_mnist.<name>``
   evaluate     FID, MNIST score, class KL, precision, recall
   export       the generator as a SavedModel / TFLite
   views        redraw a run's losses.png and progress.gif
+  tune         sweeps of train's options on Optuna, on one machine or many
 
 Shared by every layer
   config       HParams: every default in one place, the recipes, config.json
@@ -58,6 +59,18 @@ sampling/      digits from a trained generator
 
 web/           the generator in a static page, run by the browser
   (__init__)   the page folder: templates in page/, the weights as a script
+
+tuning/        the tune command's library
+  space        the search-space file: ranges, choices, fixed options
+  checks       every check of a space file, before anything starts
+  trial        one configuration as a train child, its figures as it goes
+  claims       which worker holds a trial folder (file locks)
+  storage      connecting to the study's database, creating or loading it
+  recovery     trials whose worker died: adopted or retried, never twice
+  worker       one worker's loop: ask, run, report, prune
+  study        N workers on this machine
+  report       the best trials and the commands that train them again
+  picture      the study as a PNG: the figure against minutes
 """
 
 __version__ = "0.1.0"

@@ -53,6 +53,8 @@ class ArgumentParser(argparse.ArgumentParser):
     status 2, not the usage."""
 
     def __init__(self, prog, description, **kw):
+        # No abbreviations: --out must never be taken for --output.
+        kw.setdefault("allow_abbrev", False)
         super().__init__(prog=prog, description=description,
                          formatter_class=HelpFormatter, **kw)
 

@@ -1,15 +1,21 @@
 """What the tests share: tiny hyperparameters, running a training in process
-or as the command, comparing checkpoints, and one small trained run.
+or as the command, comparing checkpoints, one small trained run, and for the
+tuner a study folder and a PostgreSQL server of the test's own.
 
 Test files import the helpers (``from conftest import small_hp, run``);
 the fixtures reach every test by name.
 """
 
+import glob
+import importlib.util
 import io
 import os
+import pwd
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -136,3 +142,92 @@ def tiny_run(tmp_path_factory):
 def run_copy(tiny_run, tmp_path):
     """A copy of ``tiny_run`` for a test that writes into its run folder."""
     return shutil.copytree(tiny_run, tmp_path / "run")
+
+
+# ------------------------------------------------------------- the tuner ---
+
+REQUIRE_POSTGRES = "GAN_MNIST_REQUIRE_POSTGRES"
+PG_USER = "gan_mnist_pg"  # made when running as root without a postgres user
+
+
+@pytest.fixture
+def study_dir(tmp_path):
+    return tmp_path / "study"
+
+
+def _missing(reason):
+    if os.environ.get(REQUIRE_POSTGRES):
+        pytest.fail(f"{reason}, and {REQUIRE_POSTGRES} is set")
+    pytest.skip(reason)
+
+
+def _server_bin():
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(p.split("/")[-3]) if p.split("/")[-3].isdigit() else 0)
+    if found:
+        return os.path.dirname(found[-1])
+    initdb = shutil.which("initdb")
+    return os.path.dirname(initdb) if initdb else None
+
+
+def _unprivileged():
+    """(uid, gid) to run the server as: the server refuses root."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", PG_USER):
+        try:
+            entry = pwd.getpwnam(name)
+            return entry.pw_uid, entry.pw_gid
+        except KeyError:
+            continue
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                    "/usr/sbin/nologin", PG_USER], check=True)
+    entry = pwd.getpwnam(PG_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL server on 127.0.0.1 for this test only (trust
+    authentication, a free port, data in a temporary folder); its URL."""
+    bindir = _server_bin()
+    if not bindir:
+        _missing("PostgreSQL's server binaries (Debian: apt-get install postgresql) "
+                 "are not installed")
+    if not any(importlib.util.find_spec(m) for m in ("psycopg2", "psycopg")):
+        _missing("no PostgreSQL driver for Python (pip install psycopg2-binary)")
+    ids = _unprivileged()
+    home = tempfile.mkdtemp(prefix="gan_mnist_pg.")
+    data, port = os.path.join(home, "data"), _free_port()
+    as_user = {} if ids is None else {"user": ids[0], "group": ids[1]}
+    if ids is not None:
+        os.chown(home, *ids)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+
+    def pg(*argv, **kw):
+        return subprocess.run([os.path.join(bindir, argv[0]), *argv[1:]], cwd=home,
+                              env=env, capture_output=True, text=True, timeout=120,
+                              **as_user, **kw)
+
+    started = False
+    try:
+        r = pg("initdb", "-D", data, "-A", "trust", "-U", "tune", "-E", "UTF8",
+               "--locale=C", "--no-sync")
+        assert r.returncode == 0, r.stderr
+        options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {home} "
+                   "-c fsync=off -c full_page_writes=off")
+        r = pg("pg_ctl", "-D", data, "-l", os.path.join(home, "server.log"), "-o",
+               options, "-w", "start")
+        assert r.returncode == 0, r.stdout + r.stderr
+        started = True
+        yield f"postgresql://tune@127.0.0.1:{port}/postgres"
+    finally:
+        if started:
+            pg("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(home, ignore_errors=True)

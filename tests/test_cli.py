@@ -4,10 +4,11 @@ import re
 
 import pytest
 
-from gan_mnist import evaluate, export, generate, train, views
+from gan_mnist import evaluate, export, generate, train, tune, views
 
 COMMANDS = {"train": train.main, "generate": generate.main,
-            "evaluate": evaluate.main, "export": export.main, "views": views.main}
+            "evaluate": evaluate.main, "export": export.main, "views": views.main,
+            "tune": tune.main}
 
 
 def _help(capsys, main):

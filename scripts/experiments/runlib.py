@@ -1,13 +1,12 @@
 """Helpers shared by the scripts that train several configurations
 (``ablation.py``, ``time_to_quality.py``): train or resume one run in its
-folder, and read what it reached."""
+folder through the tuner's trial runner (``gan_mnist.tuning.trial``, one
+way to run a configuration and collect its figures), and read what it
+reached."""
 
 import os
-import subprocess
-import sys
 
-from gan_mnist.rundir import checkpoints, names
-from gan_mnist.rundir.metrics_csv import read_rows
+from gan_mnist.tuning import trial
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -18,20 +17,21 @@ def train_run(folder, flags, seed, max_epoch, eval_every, eval_num, limit=None,
     ``max_epoch`` epochs (or only to ``stop_after``, the schedule still
     spanning ``max_epoch``), resuming what an earlier call left there;
     returns its metrics rows up to where it stopped."""
-    cmd = [sys.executable, "-m", "gan_mnist.train", "--output", folder,
-           "--seed", str(seed), "--max-epoch", str(max_epoch),
-           "--eval-every", str(eval_every), "--eval-num", str(eval_num), *flags]
+    flags = ["--seed", str(seed), "--max-epoch", str(max_epoch),
+             "--eval-every", str(eval_every), "--eval-num", str(eval_num), *flags]
     if limit:
-        cmd += ["--limit", str(limit)]
+        flags += ["--limit", str(limit)]
     if stop_after and stop_after < max_epoch:
-        cmd += ["--stop-after", str(stop_after)]
+        flags += ["--stop-after", str(stop_after)]
         max_epoch = stop_after
-    if os.path.isdir(folder) and checkpoints.latest(folder):
-        cmd.append("--restore")
-    print(f"== {folder}: {' '.join(cmd[3:])}", flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    rows = read_rows(os.path.join(folder, names.METRICS_FILE))
-    return [r for r in rows if r["epoch"] < max_epoch]
+    print(f"== {folder}: {' '.join(flags)}", flush=True)
+    # Resumes a run cut short (--restore), and its child never outlives
+    # this script.
+    outcome = trial.run(folder, flags, cwd=ROOT)
+    if outcome.status != "complete":
+        raise SystemExit(f"{folder}: the run ended {outcome.status} "
+                         f"(exit status {outcome.returncode})")
+    return [r for r in outcome.rows if r["epoch"] < max_epoch]
 
 
 def at(rows, epochs):
