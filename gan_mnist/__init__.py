@@ -12,7 +12,8 @@ Commands, ``python -m gan_mnist.<name>``
   tune         sweeps of train's options on Optuna, on one machine or many
 
 Shared by every layer
-  config       HParams: every default in one place, the recipes, config.json
+  config       HParams: every default in one place, the recipes, the checks
+  flags        the train command's flags, one per HParams field
   cli          the commands' parser, help style, source flags, run_command
   errors       the one-line error (UsageError) and failed file writes
   fileio       whole-or-nothing writes of files and folders
@@ -21,6 +22,7 @@ Shared by every layer
   cpu          the CPU's name and features (bfloat16)
   meter        progress lines of long jobs: the share done, the time left
   _tf          TensorFlow, imported once and quietly
+  _signals     Ctrl-C during a command's start-up: one line, not a traceback
 
 graph/         the TensorFlow graph
   model        generator, discriminator, dropout masks, losses
@@ -38,6 +40,8 @@ training/      the training run
 
 rundir/        the run folder
   names        the one registry of run-file names
+  config_json  the run's settings, saved with it
+  history      one folder, one history: resuming, --branch, setting aside
   survey       what may be deleted, and what stops a run
   lock         one process at a time in a folder
   checkpoints  finding, checking and reading checkpoints
@@ -50,6 +54,7 @@ measure/       measuring generated digits
   classifier   the MNIST CNN whose features and classes all figures use
   figures      FID, MNIST score, class KL, precision, recall, in numpy
   scoring      images against the MNIST test set; the real-data floor
+  image_files  images from an .npy or .npz, checked before they are read
 
 sampling/      digits from a trained generator
   generator    G with fixed weights; noise; interpolation
@@ -74,3 +79,11 @@ tuning/        the tune command's library
 """
 
 __version__ = "0.1.0"
+
+import sys as _sys
+
+# While ``python -m gan_mnist.<command>`` starts, Python's argv[0] is still
+# "-m": only then is a signal made to end the start-up in one line.
+if _sys.argv[:1] == ["-m"] and len(getattr(_sys, "orig_argv", ())) > 2:
+    from . import _signals
+    _signals.quiet(_sys.orig_argv[_sys.orig_argv.index("-m") + 1])

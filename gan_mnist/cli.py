@@ -9,6 +9,7 @@ signals; never a traceback.
 """
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -64,14 +65,106 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def add_source_flags(parser, verb):
     """``--output``, ``--checkpoint`` and ``--pretrained``: which generator a
-    command ``verb``s (e.g. "evaluate"), the same way for every command."""
-    parser.add_argument("--output", default=DEFAULTS["output"],
-                        help=f"run folder whose newest checkpoint to {verb}")
+    command ``verb``s (e.g. "evaluate"), the same way for every command.
+    ``--output`` parses to None when not given (``source_flags`` fills in
+    the default), so that two sources given at once can be refused."""
+    action = parser.add_argument("--output", help=f"run folder whose newest "
+                                 f"checkpoint to {verb}")
+    action.shown_default = DEFAULTS["output"]
     parser.add_argument("--checkpoint", metavar="PREFIX",
                         help=f"a checkpoint to {verb} instead, e.g. output/model-500")
     parser.add_argument("--pretrained", action="store_true",
                         help=f"{verb} the generator that ships with the package "
                              "(no run folder needed)")
+
+
+def source_flags(args, others=()):
+    """Check that at most one generator source was given (``--output``,
+    ``--checkpoint``, ``--pretrained`` and the flags ``others``, e.g.
+    {"--images": args.images}); then fill in ``args.output``'s default.
+    Raises UsageError naming the two flags."""
+    given = [flag for flag, value in (("--output", args.output),
+                                      ("--checkpoint", args.checkpoint),
+                                      ("--pretrained", args.pretrained),
+                                      *dict(others).items()) if value]
+    if len(given) > 1:
+        raise UsageError(f"{given[0]} and {given[1]}: two sources of images; "
+                         "give one")
+    if args.output is None:
+        args.output = DEFAULTS["output"]
+    return args
+
+
+def refuse_inert(pairs):
+    """Raise UsageError for the first (flag, given, needed, why) whose flag
+    was given although the flag it needs was not: a flag that would do
+    nothing is an error, not a silence."""
+    for flag, given, needed, why in pairs:
+        if given and not needed:
+            raise UsageError(f"{flag}: {why}")
+
+
+class Guarded:
+    """A text stream (sys.stdout or sys.stderr) whose loss ends the printing,
+    not the command: a terminal closed, a pipe whose reader left (``| head
+    -1``), a full disk, or no stream at all (Python's None for a closed
+    file descriptor). After the first failed write every write is dropped,
+    and the descriptor is pointed at /dev/null, so that nothing (Python's
+    flush at exit included) fails on it again."""
+
+    def __init__(self, stream, fd):
+        self.stream, self.fd = stream, fd
+        self.lost = stream is None
+
+    def write(self, text):
+        if not self.lost:
+            try:
+                return self.stream.write(text)
+            except (OSError, ValueError):
+                self._lose()
+        return len(text)
+
+    def flush(self):
+        if not self.lost:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError):
+                self._lose()
+
+    def isatty(self):
+        return not self.lost and getattr(self.stream, "isatty", lambda: False)()
+
+    def _lose(self):
+        self.lost = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.fd)
+            os.close(null)
+        except OSError:
+            pass
+
+    def __getattr__(self, name):  # encoding, fileno, ...: the stream's
+        return getattr(self.stream, name)
+
+
+def guard_streams():
+    """Wrap sys.stdout and sys.stderr in ``Guarded`` (once)."""
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        if not isinstance(getattr(sys, name), Guarded):
+            setattr(sys, name, Guarded(getattr(sys, name), fd))
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Hold SIGINT and SIGTERM back while the block runs (a few seconds of
+    file writes that a signal should not cut into the middle of a library's
+    code); a signal that came meanwhile is acted on when the block ends."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class Terminated(BaseException):
@@ -87,7 +180,9 @@ def run_command(name, body, interrupted=None):
     or a failed write one line and status 2, on Ctrl-C (SIGINT) or SIGTERM a
     short line and 130 or 143. ``interrupted()`` may return a sentence to add
     to that line (how to resume). Returns what ``body`` returns."""
+    guard_streams()
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return body()
     except UsageError as e:

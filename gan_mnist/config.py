@@ -66,6 +66,7 @@ DEFAULTS = collections.OrderedDict([
 ])
 
 INITS = ("truncated_normal", "glorot")
+MAX_EPOCHS = 10**9  # far beyond any run; keeps every iteration count in int64
 PRECISIONS = ("float32", "bfloat16")
 
 # ``--recipe NAME`` sets these fields (docs/results.md: the ablation says why); flags
@@ -110,8 +111,6 @@ HParams.__new__.__defaults__ = tuple(DEFAULTS.values())
 # Fields that fix the shapes of the variables in a checkpoint.
 SHAPE_FIELDS = ("h1_size", "h2_size", "z_size")
 
-
-
 # The type of every field: that of its default, or for fields whose default
 # is None, these (None stays allowed for them).
 _NULLABLE = {"seed": int, "limit": int, "d_learning_rate": float,
@@ -153,8 +152,8 @@ def validate(hp, where=None):
             typed(name, value)
         except TypeError:
             bad(name, value, f"must be {TYPE_WORDS[field_type(name)]}")
-    if hp.max_epoch < 0:
-        bad("max_epoch", hp.max_epoch, "must be a whole number >= 0")
+    if not 0 <= hp.max_epoch <= MAX_EPOCHS:
+        bad("max_epoch", hp.max_epoch, f"must be a whole number in 0..{MAX_EPOCHS}")
     for name in ("batch_size", "h1_size", "h2_size", "z_size", "d_steps"):
         if getattr(hp, name) < 1:
             bad(name, getattr(hp, name), "must be a whole number >= 1")

@@ -1,8 +1,10 @@
-"""What this machine's CPU is and can do, from Linux's /proc/cpuinfo.
+"""What this machine's CPU is and can do (Linux's /proc/cpuinfo), and how
+much memory it has free (/proc/meminfo).
 
 ``cpu_name`` is the name every published figure stands beside;
 ``check_bfloat16`` refuses ``--precision bfloat16`` where it would only be
-emulated. Nothing here loads TensorFlow.
+emulated; ``check_memory`` refuses work larger than the machine can hold,
+before it starts. Nothing here loads TensorFlow.
 """
 
 import os
@@ -63,6 +65,42 @@ def cpu_name(path=CPUINFO):
              if "cpu family" in fields and "model" in fields else None]
     details = ", ".join(d for d in where + isa if d)
     return f"{name} ({details})" if details else name
+
+
+MEMINFO = "/proc/meminfo"
+
+
+def memory_free(path=MEMINFO):
+    """Bytes of memory available to a new process (MemAvailable), or of all
+    physical memory where that is unknown; None when neither is."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def size_words(n):
+    """Bytes as '31 TB', '2.1 GB', '640 MB'."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.2g} {unit}" if n < 10 * scale else f"{n / scale:.0f} {unit}"
+    return f"{n} bytes"
+
+
+def check_memory(need, what, fix):
+    """Raise UsageError when ``need`` bytes are more than this machine has
+    free: "<what>: would take 31 TB, more than the 22 GB free here; <fix>"."""
+    free = memory_free()
+    if free is not None and need > free:
+        raise UsageError(f"{what}: would take {size_words(need)}, more than the "
+                         f"{size_words(free)} free here; {fix}")
 
 
 def check_bfloat16():

@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 
+from .cpu import check_memory
 from .errors import UsageError
 
 IMAGE_MAGIC = 2051
@@ -93,6 +94,9 @@ def find_file(data_dir, split, kind):
     """
     if not os.path.isdir(data_dir):
         raise DataError(f"data folder {data_dir!r} does not exist; {HOW_TO_GET}")
+    if not os.access(data_dir, os.R_OK | os.X_OK):
+        raise DataError(f"data folder {data_dir!r}: permission denied; make it "
+                        "readable, or pass another --data-dir")
     stems = _STEMS[(split, kind)]
     for stem in stems:
         for name in (stem, stem + ".gz"):
@@ -105,13 +109,29 @@ def find_file(data_dir, split, kind):
 
 
 def _read_bytes(path):
+    """The file's (decompressed) bytes, but never more than its header
+    promises plus one (so that a file longer than its header says is still
+    told apart) and never more than this machine can hold: a 40 GB file or
+    a header that claims petabytes is refused before it is read."""
     # A damaged deflate stream raises zlib.error, which is not an OSError.
     try:
-        if path.endswith(".gz"):
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        with open(path, "rb") as f:
-            return f.read()
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rb") as f:
+            head = f.read(4)
+            if len(head) < 4:
+                return head
+            ndim = struct.unpack(">I", head)[0] & 0xFF
+            head += f.read(4 * min(ndim, 4))
+            if ndim > 4 or len(head) < 4 + 4 * ndim:
+                return head  # parse_idx names what is wrong
+            dims = struct.unpack(">" + "I" * ndim, head[4:])
+            promised = int(np.prod(dims, dtype=object))
+            check_memory(promised, path, "replace the file (its header claims "
+                         f"{' x '.join(map(str, dims))} bytes)")
+            return head + f.read(promised + 1)
+    except PermissionError:
+        raise DataError(f"{path}: permission denied; make it readable or pass "
+                        "--data-dir") from None
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:
         raise DataError(f"{path}: cannot read ({e}); replace the file") from None
 

@@ -9,14 +9,14 @@ against (``--no-floor`` skips it). The figures go to JSON too: beside the
 checkpoint (``model-<N>.eval.json``) or at ``--json PATH``.
 """
 
-import os
 import sys
 
 from . import cli, data
 from .config import DEFAULTS
+from .cpu import check_memory
 from .errors import UsageError
-from .fileio import write_json
-from .measure import scoring
+from .fileio import check_new_file, write_json
+from .measure import image_files, scoring
 from .meter import Meter
 from .rundir import names
 from .sampling import generator, sources
@@ -35,8 +35,6 @@ def parse_args(argv):
                         "0..255, or floats in [-1, 1]")
     p.add_argument("--num", type=int, default=DEFAULT_NUM,
                    help="images to generate, or to use of --images")
-    p.add_argument("--seed", type=int, default=0,
-                   help="random seed of the generator's noise")
     action = p.add_argument("--data-dir", help="folder with the MNIST IDX files")
     action.shown_default = f"{DEFAULTS['data_dir']}, else the files packaged with gan_mnist"
     p.add_argument("--json", metavar="FILE",
@@ -47,13 +45,33 @@ def parse_args(argv):
                         "weights, not their average (JSON: model-N.raw.eval.json)")
     p.add_argument("--no-floor", dest="floor", action="store_false",
                    help="skip the figures of 10000 real training images")
-    return p.parse_args(argv)
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the --json file if it exists")
+    action = p.add_argument("--seed", type=int, help="random seed of the generator's noise")
+    action.shown_default = 0
+    args = p.parse_args(argv)
+    cli.source_flags(args, {"--images": args.images})
+    cli.refuse_inert([
+        ("--raw-weights", args.raw_weights, not (args.images or args.pretrained),
+         "only for a checkpoint's generator (its average or its own weights)"),
+        ("--seed", args.seed is not None, not args.images,
+         "the noise of a generator; --images are evaluated as they are"),
+        ("--overwrite", args.overwrite, args.json, "only with --json FILE")])
+    args.seed = 0 if args.seed is None else args.seed
+    if args.num < scoring.MIN_IMAGES:
+        raise UsageError(f"--num {args.num}: must be >= {scoring.MIN_IMAGES}")
+    if args.json:  # checked first, so that a typo does not waste the work
+        check_new_file(args.json, "--json", args.overwrite)
+    if not args.images:  # the images, their features and the classifier's copy
+        check_memory(args.num * 784 * 12, f"--num {args.num}", "evaluate fewer images")
+    return args
 
 
-def images_to_evaluate(args, meter):
-    """(images, source, default JSON path) for the flags given."""
+def images_to_evaluate(args, meter, images=None):
+    """(images, source, default JSON path) for the flags given (``images``:
+    those of --images, read already)."""
     if args.images:
-        return scoring.load_images(args.images), f"--images {args.images}", None
+        return images, f"--images {args.images}", None
     gen, prefix = sources.open_generator(args.output, args.checkpoint,
                                          args.pretrained, not args.raw_weights)
     print(f"evaluating {prefix}", file=sys.stderr)
@@ -70,22 +88,19 @@ def images_to_evaluate(args, meter):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-
     def body():
-        if args.num < scoring.MIN_IMAGES:
-            raise UsageError(f"--num {args.num}: must be >= {scoring.MIN_IMAGES}")
-        # Checked first so that a typo does not waste the whole evaluation.
-        if args.json and not os.path.isdir(
-                os.path.dirname(os.path.abspath(args.json))):
-            raise UsageError(f"--json {args.json}: its folder does not exist")
+        args = parse_args(argv)
         data_dir, found = data.locate(args.data_dir)
-        if found:
-            print(found, file=sys.stderr)
         for split in ("test", "train") if args.floor else ("test",):
             data.check_split(data_dir, split)
+        images = None
+        if args.images:  # read (and checked) before anything is said
+            images = scoring.check_images(image_files.load_images(args.images),
+                                          args.num, f"--images {args.images}")
+        if found:
+            print(found, file=sys.stderr)
         meter = Meter(sys.stderr)
-        images, source, json_path = images_to_evaluate(args, meter)
+        images, source, json_path = images_to_evaluate(args, meter, images)
         results = scoring.score_images(images, data_dir, args.num, source=source,
                                        meter=meter)
         floor = scoring.real_floor(data_dir, meter=meter) if args.floor else None

@@ -31,7 +31,7 @@ def parse_args(argv):
     p.add_argument("--web", metavar="DIR",
                    help="folder for a web page that runs the generator offline "
                         "(open DIR/index.html; must not exist, or be empty)")
-    args = p.parse_args(argv)
+    args = cli.source_flags(p.parse_args(argv))
     if not (args.to or args.web):
         raise UsageError("give --to DIR (a SavedModel), --web DIR (a web page) or both")
     if args.tflite and not args.to:

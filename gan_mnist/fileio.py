@@ -107,6 +107,7 @@ def atomic_folder(path, flag):
     something else appeared at ``path`` meanwhile."""
     import errno
     import shutil
+
     from .errors import UsageError
     full = os.path.abspath(os.fspath(path))
     parent, name = os.path.split(full)
@@ -129,3 +130,46 @@ def atomic_folder(path, flag):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def check_utf8(path, flag):
+    """Raise UsageError unless ``path`` is valid UTF-8 (Linux names may be
+    any bytes; TensorFlow's files need UTF-8 names)."""
+    from .errors import UsageError
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise UsageError(f"{flag} {shown}: the name is not valid UTF-8, which "
+                         "TensorFlow's files need; choose another name") from None
+
+
+def check_new_file(path, flag, overwrite=False, own=None):
+    """Raise UsageError (one line naming ``flag`` and ``path``) unless a file
+    may be written at ``path``: not a folder or a symbolic link, in a
+    writable folder, absent unless ``overwrite``, and never one of a run's
+    own files (config.json, a checkpoint, metrics.csv, a grid ...) in a run
+    folder. ``own``: the one run file the command itself writes and may
+    replace (evaluate's model-N.eval.json)."""
+    from .errors import UsageError
+    from .rundir import names
+    what = f"{flag} {path}"
+    full = os.path.abspath(path)
+    folder = os.path.dirname(full)
+    if os.path.isdir(full):
+        raise UsageError(f"{what}: is a folder; name a file in it")
+    if os.path.islink(full):
+        raise UsageError(f"{what}: is a symbolic link; name a file")
+    if not os.path.isdir(folder):
+        raise UsageError(f"{what}: its folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{what}: cannot write in {folder} (permission denied "
+                         "or a read-only file system)")
+    if own is not None and full == os.path.abspath(own):
+        return
+    if names.is_run_file(os.path.basename(full)) and names.holds_run(folder):
+        raise UsageError(f"{what}: is a name of the run's own files in {folder}; "
+                         "name a file outside the run's files")
+    if os.path.lexists(full) and not overwrite:
+        raise UsageError(f"{what}: exists; add --overwrite to replace it, or "
+                         "name another file")

@@ -6,19 +6,20 @@ ending in .npz gets the images as uint8 (N, 28, 28) under the key
 """
 
 import io
-import os
 import sys
 
 import numpy as np
 
 from . import cli
+from .cpu import check_memory
 from .errors import UsageError
-from .fileio import write_bytes
+from .fileio import check_new_file, write_bytes
 from .rundir import grid
 from .sampling import generator, sources
 
 PROG = cli.prog("generate")
 IMAGE_EXTS = (".png", ".jpg", ".jpeg")
+DEFAULT_STEPS = 8
 
 
 def parse_args(argv):
@@ -31,19 +32,25 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0, help="random seed of the noise")
     p.add_argument("--interpolate", action="store_true",
                    help="rows that walk the latent space between two random points")
-    p.add_argument("--steps", type=int, default=8,
-                   help="images per row with --interpolate")
-    args = p.parse_args(argv)
+    action = p.add_argument("--steps", type=int, help="images per row with --interpolate")
+    action.shown_default = DEFAULT_STEPS
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace --out if it exists")
+    args = cli.source_flags(p.parse_args(argv))
+    cli.refuse_inert([("--steps", args.steps is not None, args.interpolate,
+                       "only with --interpolate (images per row of the walk)")])
+    args.steps = DEFAULT_STEPS if args.steps is None else args.steps
     if args.num < 1:
         raise UsageError(f"--num {args.num}: must be at least 1")
     if args.steps < 2:
         raise UsageError(f"--steps {args.steps}: must be at least 2")
     if not args.out.lower().endswith(IMAGE_EXTS + (".npz",)):
         raise UsageError(f"--out {args.out}: end it in .png, .jpg or .npz")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise UsageError(f"--out {args.out}: its folder does not exist")
+    check_new_file(args.out, "--out", args.overwrite)
     if not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed {args.seed}: must be >= 0")
+    # The images in float32, their uint8 copy and a grid or compressed file.
+    check_memory(args.num * 784 * 10, f"--num {args.num}", "ask for fewer images")
     return args
 
 

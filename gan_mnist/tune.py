@@ -20,9 +20,9 @@ in the train children). Needs ``pip install '.[tune]'``.
 import shlex
 import sys
 
-from .errors import UsageError
 from . import cli
 from .cli import ArgumentParser, run_command
+from .errors import UsageError
 
 PROG = cli.prog("tune")
 

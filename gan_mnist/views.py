@@ -25,7 +25,7 @@ def main(argv=None):
         if not os.path.isdir(args.output):
             raise UsageError(f"--output {args.output}: no such folder")
         # Not while a training writes into the folder.
-        with lock.lock(args.output, create=False):
+        with lock.shared(args.output), cli.signals_held():
             written = pictures.refresh(args.output)
         if not written:
             raise UsageError(f"--output {args.output}: no metrics.csv and no "

@@ -96,7 +96,7 @@ def write_input(path, content):
 
 BAD_FILES = [
     ("missing.npz", None, "no such file"),
-    ("garbage.npy", b"not an array", "not a readable"),
+    ("garbage.npy", b"not an array", "not an .npy or .npz file"),
     ("empty.npz", [], "holds no array"),
     ("shape.npz", [np.zeros((20, 28, 20), np.uint8)], "shape"),
     ("dtype.npy", np.zeros((20, 28, 28), np.int64), "dtype"),

@@ -125,7 +125,7 @@ def test_help_says_exactly_which_flags_the_recipe_sets(capsys):
 
 
 BAD_FLAGS = [
-    (["--stop-after", "0"], "--stop-after 0: must be at least 1"),
+    (["--stop-after", "0"], "--stop-after 0: must be in 1.."),
     (["--batch-size", "0"], "--batch-size 0"),
     (["--keep-prob", "1.5"], "--keep-prob 1.5"),
     (["--keep-prob", "0"], "--keep-prob 0"),

@@ -86,12 +86,13 @@ def to_model_input(images):
     if images.dtype == np.uint8:
         x = images.astype(np.float32) / 127.5 - 1.0
     elif np.issubdtype(images.dtype, np.floating):
-        x = images.astype(np.float32)
-        if not np.isfinite(x).all():
+        # In the images' own precision: 1e300 is finite, though not as float32.
+        if not np.isfinite(images).all():
             raise ValueError("float images hold NaN or infinite values")
-        if x.size and not (x.min() >= -1.0 and x.max() <= 1.0):
+        if images.size and not (images.min() >= -1.0 and images.max() <= 1.0):
             raise ValueError(f"float images must lie in [-1, 1]; these span "
-                             f"[{x.min():.4g}, {x.max():.4g}]")
+                             f"[{images.min():.4g}, {images.max():.4g}]")
+        x = images.astype(np.float32)
     else:
         raise ValueError(f"images of dtype {images.dtype}; expected uint8 "
                          "(0..255) or float in [-1, 1]")

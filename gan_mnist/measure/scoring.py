@@ -40,6 +40,25 @@ def mnist_test_reference(data_dir=None, meter=SILENT):
     return _test_references[key]
 
 
+def check_images(images, num=None, source=None):
+    """The first ``num`` of ``images`` once they are known to be usable: an
+    array of at least MIN_IMAGES images of a shape, dtype and range the
+    classifier takes; else UsageError, its line starting with ``source``."""
+    from .classifier import to_model_input
+    prefix = f"{source}: " if source else ""
+    if np.ndim(images) == 0:
+        raise UsageError(f"{prefix}a single value, not an array of images")
+    images = images[:num]
+    if len(images) < MIN_IMAGES:
+        raise UsageError(f"{prefix}{len(images)} images; at least "
+                         f"{MIN_IMAGES} are needed")
+    try:
+        to_model_input(images)
+    except ValueError as e:
+        raise UsageError(f"{prefix}{e}") from None
+    return images
+
+
 def score_images(images, data_dir=None, num=None, source=None, meter=SILENT,
                  label="images"):
     """Figures of the first ``num`` of ``images`` against the MNIST test set.
@@ -60,20 +79,10 @@ def score_images(images, data_dir=None, num=None, source=None, meter=SILENT,
     """
     from .classifier import features_and_probs
     data_dir = locate(data_dir)[0]
-    prefix = f"{source}: " if source else ""
     check_split(data_dir, "test")  # before any work: the test set is there
-    if np.ndim(images) == 0:
-        raise UsageError(f"{prefix}a single value, not an array of images")
-    images = images[:num]
-    if len(images) < MIN_IMAGES:
-        raise UsageError(f"{prefix}{len(images)} images; at least "
-                         f"{MIN_IMAGES} are needed")
-    try:
-        # The images first: bad ones fail before the test set is processed.
-        with meter.task(f"classifying {len(images)} {label}", len(images)) as tick:
-            feats, probs = features_and_probs(images, tick=tick)
-    except ValueError as e:
-        raise UsageError(f"{prefix}{e}") from None
+    images = check_images(images, num, source)
+    with meter.task(f"classifying {len(images)} {label}", len(images)) as tick:
+        feats, probs = features_and_probs(images, tick=tick)
     ref = mnist_test_reference(data_dir, meter)
     with meter.task(f"figures of the {label}", 2 * len(feats) + len(ref.features)) as tick:
         return figures.figures(feats, probs, ref, tick=tick)
@@ -98,27 +107,6 @@ _ROWS = dict(zip(figures.FIGURES, (
 )))
 
 
-def load_images(path):
-    """Read images from an .npy, or an .npz (its ``images`` array, else its
-    first one). Returns the array as stored; raises UsageError naming the
-    file when it is missing or unreadable."""
-    if not os.path.isfile(path):
-        raise UsageError(f"--images {path}: no such file")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            return loaded
-        with loaded:
-            if not loaded.files:
-                raise UsageError(f"--images {path}: the .npz holds no array")
-            key = "images" if "images" in loaded.files else loaded.files[0]
-            return loaded[key]
-    except (OSError, ValueError, EOFError) as e:
-        msg = " ".join(str(e).split())
-        raise UsageError(f"--images {path}: not a readable .npy/.npz ({msg})"
-                         ) from None
-
-
 def format_table(results, floor=None):
     """A readable table of ``results`` (and ``floor``, a dict of the same
     keys, as a second column), one metric a line, then the digit counts."""
@@ -128,8 +116,7 @@ def format_table(results, floor=None):
         title += f" (real floor: {floor['num_images']} training images)"
         head += f"{'real floor':>12}"
     lines = [title, head]
-    for key in figures.FIGURES:
-        label, fmt = _ROWS[key]
+    for key, (label, fmt) in _ROWS.items():
         line = f"{label:24}{fmt.format(results[key]):>12}"
         if floor is not None:
             line += f"{fmt.format(floor[key]):>12}"

@@ -11,6 +11,7 @@ import re
 
 from .. import config
 from ..errors import UsageError
+from ..fileio import check_utf8
 from .names import CHECKPOINT_INDEX
 
 # tf.train.ExponentialMovingAverage names the shadow of ``g_w1``
@@ -55,6 +56,7 @@ def find(output=None, checkpoint=None):
     """The checkpoint prefix to use: ``checkpoint`` if given, else the newest
     in the run folder ``output``. Raises UsageError naming what is missing."""
     if checkpoint:
+        check_utf8(checkpoint, "--checkpoint")
         if not os.path.exists(checkpoint + ".index"):
             raise UsageError(f"--checkpoint {checkpoint}: no {checkpoint}.index; "
                              "give a prefix such as output/model-500")
@@ -105,9 +107,37 @@ def check_intact(prefix, folder=None):
         older = [p for _, p in complete(folder) if p != prefix]
         intact = next((p for p in reversed(older) if damage(p) is None), None)
         hint = (f"; the newest intact checkpoint is {intact}: resume from it with "
-                f"--restore --checkpoint {intact}" if intact else
+                f"--restore --checkpoint {intact} --branch" if intact else
                 "; no intact checkpoint is left: start a new run with --overwrite")
     raise UsageError(f"checkpoint {prefix} is damaged ({why}){hint}")
+
+
+class Vanished(UsageError):
+    """A checkpoint whose files went away while it was read: a training in
+    its folder rotated it out (the Saver keeps the newest five)."""
+
+
+def _files_gone(prefix):
+    folder = os.path.dirname(prefix) or "."
+    try:
+        listed = os.listdir(folder)
+    except OSError:
+        return True
+    stem = os.path.basename(prefix)
+    return (stem + ".index" not in listed
+            or not any(n.startswith(stem + ".data-") for n in listed))
+
+
+def _unreadable(prefix, err):
+    """The UsageError for a checkpoint that could not be read: Vanished when
+    its files are gone, else damaged (naming the reason). Never advises
+    deleting anything: the files may be intact, and they are the user's."""
+    if _files_gone(prefix):
+        return Vanished(f"checkpoint {prefix} was removed while it was read (a "
+                        "training in its folder keeps only the newest five); "
+                        "run the command again")
+    return UsageError(f"checkpoint {prefix} is damaged ({_reason(err)}); use an "
+                      "intact checkpoint (--checkpoint)")
 
 
 def _shapes(prefix):
@@ -115,9 +145,8 @@ def _shapes(prefix):
     from .._tf import tf
     try:
         return dict(tf.train.list_variables(prefix))
-    except Exception as e:  # a damaged checkpoint: say which, briefly
-        raise UsageError(f"checkpoint {prefix}: unreadable ({type(e).__name__}); "
-                         "delete it to fall back to the one before") from None
+    except Exception as e:
+        raise _unreadable(prefix, e) from None
 
 
 def check_variables(prefix, hp, wanted, optional=()):
@@ -170,5 +199,4 @@ def read_generator(prefix, average=True):
         reader = tf.train.load_checkpoint(prefix)
         return {n: reader.get_tensor(n + suffix) for n in G_NAMES}, averaged
     except Exception as e:  # a checksum or a length that does not match
-        raise UsageError(f"checkpoint {prefix} is damaged ({_reason(e)}); use "
-                         "an intact checkpoint (--checkpoint)") from None
+        raise _unreadable(prefix, e) from None

@@ -63,3 +63,26 @@ def lock(folder, create=True):
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
+def shared(folder):
+    """Hold ``folder`` against a training for the block (a shared flock on
+    its lock file, so that several readers may), without creating the lock
+    file where there is none: a folder that holds no run gets no file."""
+    path = os.path.join(folder, LOCK_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        yield
+        return
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise UsageError(f"--output {folder}: {LOCK_FILE} is a symbolic link; "
+                             "remove it") from None
+        raise
+    try:
+        _try_flock(fd, folder, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)

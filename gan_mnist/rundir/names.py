@@ -11,11 +11,13 @@ those this package, the tutorial's script or TensorFlow's Saver write:
   losses.png, progress.gif              the pictures
   model-<N>[.raw].eval.json             written by ``evaluate``
   logs/                                 TensorBoard event files
+  set-aside-<K>-<time>/                 later epochs set aside by --branch
   .gan_mnist.lock                       the lock of the process using it
 
 and the temporary names of writes that a crash cut short.
 """
 
+import os
 import re
 
 CHECKPOINT_PREFIX = "model"
@@ -27,6 +29,7 @@ LOSSES_FILE = "losses.png"
 GIF_FILE = "progress.gif"
 LOCK_FILE = ".gan_mnist.lock"
 LOGS_DIR = "logs"  # TensorBoard event files only
+SET_ASIDE_PREFIX = "set-aside-"  # + epochs kept + time: see history.set_aside
 
 
 def sample_grid(epoch):
@@ -51,6 +54,9 @@ def evaluation(prefix, raw=False):
 
 
 SAMPLE_GRID = re.compile(r"sample(\d+)\.jpg$")
+SET_ASIDE = re.compile(re.escape(SET_ASIDE_PREFIX) + r"\d+-\d{8}T\d{6}$")
+_EPOCH_FILE = re.compile(r"(?:(random_)?sample(?P<grid>\d+)\.jpg"
+                         r"|model-(?P<ckpt>\d+)\..+)$")
 CHECKPOINT_INDEX = re.compile(re.escape(CHECKPOINT_PREFIX) + r"-(\d+)\.index$")
 EVALUATION = re.compile(re.escape(CHECKPOINT_PREFIX) + r"-\d+(\.raw)?\.eval\.json$")
 
@@ -72,6 +78,27 @@ TEMP_DIR = re.compile(r"model-\d+_temp$")   # the Saver's shards before merging
 TEMP_PART = re.compile(r"part-\d{5}-of-\d{5}\.(index|data-\d{5}-of-\d{5})"
                        r"(\.tempstate\d+)?$")
 EVENT_FILE = re.compile(r"events\.out\.tfevents\.\d+(\.\d+)?\..+$")
+
+
+def epoch_of(name):
+    """The epochs done when the file ``name`` was written: N for model-N.*
+    (checkpoint files and evaluations), E + 1 for the grids of epoch E;
+    None for any other file."""
+    m = _EPOCH_FILE.match(name)
+    if not m:
+        return None
+    return int(m.group("ckpt")) if m.group("ckpt") else int(m.group("grid")) + 1
+
+
+def holds_run(folder):
+    """True if ``folder`` holds a run: its config.json, metrics.csv or a
+    checkpoint's index."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return False
+    return any(n in (CONFIG_FILE, METRICS_FILE) or CHECKPOINT_INDEX.match(n)
+               for n in entries)
 
 
 def is_run_file(name):

@@ -84,6 +84,12 @@ def read_image(path):
 def write_gif(frames, path, seconds_per_frame=0.1):
     """Animate image files ``frames`` into ``path`` (the last frame held 2 s)."""
     images = [read_image(f) for f in frames]
+    for f, image in zip(frames, images):
+        if image.shape != images[-1].shape:  # the newest grid sets the size
+            raise UsageError(
+                f"{f}: an image of {image.shape[1]}x{image.shape[0]}, not "
+                f"{images[-1].shape[1]}x{images[-1].shape[0]} like the run's newest "
+                "grid; move it out of the run folder")
     durations = [seconds_per_frame * 1000] * len(images)
     durations[-1] = 2000
     import imageio.v3 as iio

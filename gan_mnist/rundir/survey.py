@@ -12,6 +12,7 @@ import os
 import stat
 
 from ..errors import UsageError
+from ..fileio import check_utf8
 from . import names
 from .names import LOCK_FILE, LOGS_DIR
 
@@ -57,21 +58,23 @@ def survey(folder):
         kind = _kind(os.path.join(folder, name))
         if kind == "gone":
             continue
+        kept = names.SET_ASIDE.match(name)
         run_like = (names.is_run_file(name) or name == LOGS_DIR
-                    or names.TEMP_DIR.match(name))
+                    or names.TEMP_DIR.match(name) or kept)
         if not run_like:
             foreign.append(name)
         elif kind == "link":
             doubtful.append((name, "is a symbolic link"))
-        elif name == LOGS_DIR or names.TEMP_DIR.match(name):
-            ok = names.EVENT_FILE.match if name == LOGS_DIR else names.TEMP_PART.match
+        elif name == LOGS_DIR or names.TEMP_DIR.match(name) or kept:
+            ok = (names.EVENT_FILE.match if name == LOGS_DIR else
+                  names.is_run_file if kept else names.TEMP_PART.match)
             why = ("is not a folder" if kind != "dir"
                    else _folder_doubt(os.path.join(folder, name), ok))
             if why:
                 doubtful.append((name, why))
             else:
                 own.append(name)
-                if name != LOGS_DIR:
+                if name != LOGS_DIR and not kept:
                     leftovers.append(name)
         elif kind != "file":
             doubtful.append((name, f"is a {kind}, not a file"))
@@ -95,6 +98,7 @@ def check_writable(folder, flag="--output"):
     """Raise UsageError unless ``folder`` is, or can become, a writable folder."""
     if not folder:
         raise UsageError(f"{flag} '': give the name of a folder")
+    check_utf8(folder, flag)
     if os.path.lexists(folder) and not os.path.isdir(folder):
         raise UsageError(f"{flag} {folder}: is a file, not a folder; "
                          "name a folder")

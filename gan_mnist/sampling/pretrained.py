@@ -10,11 +10,14 @@ run folder are needed.
 
 import json
 import os
+import zipfile
+import zlib
 
 import numpy as np
 
 from ..errors import UsageError
 from ..rundir.checkpoints import G_NAMES
+from .generator import check_weights
 
 PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     "pretrained_generator.npz")
@@ -30,8 +33,14 @@ def load(path=PATH):
     except FileNotFoundError:
         raise UsageError(f"{path}: the pretrained generator is missing; "
                          f"{HOW_TO_MAKE}") from None
-    except (OSError, ValueError, KeyError) as e:
-        raise UsageError(f"{path}: unreadable pretrained generator ({e}); "
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
+            zlib.error) as e:
+        raise UsageError(f"{path}: unreadable pretrained generator "
+                         f"({' '.join(str(e).split())[:120]}); {HOW_TO_MAKE}") from None
+    try:
+        check_weights(weights)  # shapes that fit, and finite numbers
+    except ValueError as e:
+        raise UsageError(f"{path}: not a usable pretrained generator ({e}); "
                          f"{HOW_TO_MAKE}") from None
     return weights, info
 

@@ -10,6 +10,8 @@ from ..errors import UsageError
 from ..rundir import checkpoints, config_json, names
 from . import pretrained as shipped
 
+READ_ATTEMPTS = 5  # newest checkpoints tried in turn while a run rotates them
+
 Source = collections.namedtuple("Source", [
     "weights",   # {name: float32 array} for checkpoints.G_NAMES
     "averaged",  # bool: the weights are the moving average of G's
@@ -24,9 +26,17 @@ def load(output=None, checkpoint=None, pretrained=False, average=True):
     if pretrained:
         weights, _ = shipped.load()
         return Source(weights, True, None, "the pretrained generator")
-    prefix = checkpoints.find(output, checkpoint)
-    weights, averaged = checkpoints.read_generator(prefix, average)
-    return Source(weights, averaged, prefix, prefix)
+    # A training in ``output`` may rotate its oldest checkpoint away, or
+    # write a newer one, while it is read: then read the newest again.
+    for attempt in range(READ_ATTEMPTS):
+        prefix = checkpoints.find(output, checkpoint)
+        try:
+            weights, averaged = checkpoints.read_generator(prefix, average)
+        except checkpoints.Vanished:
+            if checkpoint or attempt + 1 == READ_ATTEMPTS:
+                raise
+            continue
+        return Source(weights, averaged, prefix, prefix)
 
 
 def open_generator(output=None, checkpoint=None, pretrained=False, average=True):

@@ -21,6 +21,20 @@ def resume_command(folder):
     return f"{prog('train')} --output {shlex.quote(folder)} --restore"
 
 
+def advice(hp):
+    """What to say of the run of ``hp`` (HParams) when a signal ended the
+    command: how to resume it, that it is complete, or None when it holds
+    no finished epoch."""
+    from ..rundir import checkpoints
+    newest = checkpoints.latest(hp.output)
+    if newest is None:
+        return None
+    done = checkpoints.epochs_of(newest)
+    if done >= hp.max_epoch:
+        return f"{hp.output} holds the whole run ({done} epochs); nothing to resume"
+    return f"resume with: {resume_command(hp.output)}"
+
+
 class Stopped(Exception):
     """Training stopped early by a signal or a non-finite loss; ``status``
     is the exit status the command ends with."""

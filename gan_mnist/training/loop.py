@@ -20,7 +20,7 @@ import numpy as np
 from .. import streams
 from .._tf import session, tf, v1
 from ..graph.train_graph import build_train_graph, global_iteration
-from ..rundir import checkpoints, config_json, names, survey
+from ..rundir import checkpoints, config_json, history, names, survey
 from ..rundir.events import EventLog
 from ..rundir.metrics_csv import read_rows
 from .epoch_end import EpochEnd, evaluate_now, fixed_noise
@@ -28,7 +28,7 @@ from .interrupt import EXIT_DIVERGED, EXIT_SIGNAL, SignalFlag, Stopped, resume_c
 from .progress import Progress, logger
 
 
-def train(plan, out=sys.stdout, stop_after=None):
+def train(plan, out=None, stop_after=None):
     """Carry out ``plan``: train from its start to ``hp.max_epoch`` epochs,
     or to ``stop_after`` when that is fewer (the schedule still spans
     ``hp.max_epoch``); returns the number of epochs done.
@@ -37,9 +37,12 @@ def train(plan, out=sys.stdout, stop_after=None):
     anything on disk changes), and ``Stopped`` when a signal or a non-finite
     loss ends the run early.
     """
+    out = sys.stdout if out is None else out
     hp, folder, log = plan.hp, plan.hp.output, logger(out)
     as_given = hp  # config.json keeps the data folder as given, not where found
     hp = hp._replace(data_dir=plan.data_dir)
+    end = min(hp.max_epoch, stop_after or hp.max_epoch)
+    done = checkpoints.epochs_of(plan.checkpoint) if plan.resume else 0
     if tf.config.list_physical_devices("GPU"):
         # Some GPU kernels are not deterministic without it; exact resume
         # needs them to be. On the CPU it changes nothing.
@@ -53,8 +56,18 @@ def train(plan, out=sys.stdout, stop_after=None):
         # --g-average on a run trained without it: the average starts here.
         new_average = bool(checkpoints.check_variables(
             plan.checkpoint, hp, saved, optional={s.op.name for s in tg.g_average}))
+        if done >= end:  # nothing to train: nothing in the folder changes
+            flag = (f"--stop-after {stop_after}" if end < hp.max_epoch
+                    else f"--max-epoch {hp.max_epoch}")
+            log(f"{done} epochs done already ({flag}); pass a larger "
+                f"{flag.split()[0]} to train on")
+            return done
         rows = read_rows(os.path.join(folder, names.METRICS_FILE))
         # From here on files change: every check has passed.
+        if plan.set_aside:
+            aside = history.set_aside(folder, done)
+            log(f"epochs {done + 1}..{plan.set_aside[-1]} set aside in "
+                f"{os.path.join(folder, aside)} (--branch)")
         removed = survey.clear_leftovers(folder)
         if removed:
             log(f"removed {removed} temporary files of writes cut short")
@@ -69,13 +82,6 @@ def train(plan, out=sys.stdout, stop_after=None):
         start = start_session(sess, tg, plan, new_average, log)
         z_fixed = fixed_noise(hp, folder, reuse=plan.resume)
         rows = [r for r in rows if r["epoch"] < start]
-        end = min(hp.max_epoch, stop_after or hp.max_epoch)
-        if start >= end:
-            flag = (f"--stop-after {stop_after}" if end < hp.max_epoch
-                    else f"--max-epoch {hp.max_epoch}")
-            log(f"{start} epochs done already ({flag}); pass a larger "
-                f"{flag.split()[0]} to train on")
-            return start
         progress = Progress(out)
         events = EventLog(folder, start_step=start)
         finish = EpochEnd(sess, tg, hp, z_fixed, events, log)

@@ -21,9 +21,9 @@ def logger(out):
 class Progress:
     """Progress within an epoch, with time left for the epoch and the run."""
 
-    def __init__(self, out=sys.stdout, every=30.0):
-        self.out, self.every = out, every
-        self.tty = hasattr(out, "isatty") and out.isatty()
+    def __init__(self, out=None, every=30.0):
+        self.out, self.every = sys.stdout if out is None else out, every
+        self.tty = hasattr(self.out, "isatty") and self.out.isatty()
         self.last = time.time()
         self.epoch_seconds = []
 

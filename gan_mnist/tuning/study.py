@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import time
 
-from ..config import DEFAULTS
 from ..errors import UsageError
 from . import storage, worker
 from ..cli import Terminated
@@ -30,11 +29,12 @@ def cores():
 
 def _check_data(space):
     # Every trial would be refused for it; say so before the first one.
-    data = space.fixed.get("data_dir", DEFAULTS["data_dir"])
-    if not os.path.isdir(data):
+    # Without data_dir a trial reads ./MNIST_data or the packaged files.
+    data = space.fixed.get("data_dir")
+    if data is not None and not os.path.isdir(data):
         raise UsageError(f"{space.where}: data_dir {data!r}: no such folder (from "
                          f"{os.getcwd()}); run from the folder that holds it, or "
-                         "set data_dir in [fixed]")
+                         "leave data_dir out to use the files packaged with gan_mnist")
 
 
 def prepare(study_dir, space, storage_flag, name, trials):
