@@ -130,7 +130,9 @@ class Worker:
                 trial.report(row[fig], step)
                 curve[str(step)] = [round(minutes, 4)] + [row.get(k) for k in FIGURES]
                 trial.set_user_attr("curve", curve)
-                return trial.should_prune()
+                # After the last epoch there is nothing left to save: the
+                # trial is complete, however it compares.
+                return step < self.space.epochs and trial.should_prune()
             except optuna.exceptions.UpdateFinishedTrialError:
                 lost.append(step)  # failed as stale: a retry has it now
                 return True
