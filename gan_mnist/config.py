@@ -63,9 +63,28 @@ DEFAULTS = collections.OrderedDict([
                                 # batches); the same mathematics, rounded
                                 # differently: a run resumes exactly only
                                 # with the setting it started with
+    # Options of the discriminator alone: G stays the tutorial's, so its
+    # checkpoints, the export and the pretrained file keep their shape.
+    ("d_h1_size", None),        # D's second hidden layer; None: --h1-size
+    ("d_h2_size", None),        # D's first hidden layer; None: --h2-size
+    ("mbstd", False),           # True: D's last layer also sees the batch's
+                                # standard deviation of its features, real and
+                                # generated halves apart (Karras et al. 2018)
+    ("spectral_norm", False),   # True: D's weights divided by their largest
+                                # singular value, one power iteration a step
+                                # (Miyato et al. 2018)
+    ("loss", "nonsaturating"),  # "hinge": max(0, t - D) + max(0, 1 + D) for
+                                # D (t: 1 - label_smoothing) and -D for G, on
+                                # logits (Lim & Ye 2017); default: the tutorial's
+    ("top_k", 0.0),             # > 0: G learns only from the k most
+                                # convincing fakes of each batch, k falling
+                                # from B by --top-k-decay each epoch to this
+                                # share of B (Sinha et al. 2020); 0: all
+    ("top_k_decay", 0.99),      # top-k's factor per epoch
 ])
 
 INITS = ("truncated_normal", "glorot")
+LOSSES = ("nonsaturating", "hinge")
 MAX_EPOCHS = 10**9  # far beyond any run; keeps every iteration count in int64
 PRECISIONS = ("float32", "bfloat16")
 
@@ -109,11 +128,12 @@ HParams = collections.namedtuple("HParams", list(DEFAULTS))
 HParams.__new__.__defaults__ = tuple(DEFAULTS.values())
 
 # Fields that fix the shapes of the variables in a checkpoint.
-SHAPE_FIELDS = ("h1_size", "h2_size", "z_size")
+SHAPE_FIELDS = ("h1_size", "h2_size", "z_size", "d_h1_size", "d_h2_size")
 
 # The type of every field: that of its default, or for fields whose default
 # is None, these (None stays allowed for them).
-_NULLABLE = {"seed": int, "limit": int, "d_learning_rate": float,
+_NULLABLE = {"seed": int, "limit": int, "d_h1_size": int, "d_h2_size": int,
+             "d_learning_rate": float,
              "g_learning_rate": float}
 TYPE_WORDS = {int: "a whole number", float: "a number", str: "a string",
                bool: "true or false"}
@@ -154,8 +174,9 @@ def validate(hp, where=None):
             bad(name, value, f"must be {TYPE_WORDS[field_type(name)]}")
     if not 0 <= hp.max_epoch <= MAX_EPOCHS:
         bad("max_epoch", hp.max_epoch, f"must be a whole number in 0..{MAX_EPOCHS}")
-    for name in ("batch_size", "h1_size", "h2_size", "z_size", "d_steps"):
-        if getattr(hp, name) < 1:
+    for name in ("batch_size", "h1_size", "h2_size", "z_size", "d_steps",
+                 "d_h1_size", "d_h2_size"):
+        if getattr(hp, name) is not None and getattr(hp, name) < 1:
             bad(name, getattr(hp, name), "must be a whole number >= 1")
     for name in ("learning_rate", "d_learning_rate", "g_learning_rate"):
         v = getattr(hp, name)
@@ -182,7 +203,13 @@ def validate(hp, where=None):
             "at its end over which the rates fall to 0")
     if not 0 <= hp.r1 < float("inf"):
         bad("r1", hp.r1, "must be a finite number >= 0")
-    for name, choices in (("init", INITS), ("precision", PRECISIONS)):
+    if not 0 <= hp.top_k < 1:
+        bad("top_k", hp.top_k, "must be in [0, 1): the share of the batch G "
+            "learns from in the end; 0: all of it")
+    if not 0 < hp.top_k_decay <= 1:
+        bad("top_k_decay", hp.top_k_decay, "must be in (0, 1]")
+    for name, choices in (("init", INITS), ("precision", PRECISIONS),
+                          ("loss", LOSSES)):
         if getattr(hp, name) not in choices:
             bad(name, getattr(hp, name), "must be one of " + ", ".join(choices))
     if hp.xla and hp.precision != "float32":

@@ -67,6 +67,19 @@ def train_parser(prog):
          "program: faster at small batches on a CPU, the same mathematics "
          "rounded differently", "TensorFlow's kernels, op by op",
          action="store_true")
+    flag("d_h1_size", int, "discriminator's second hidden layer", "--h1-size")
+    flag("d_h2_size", int, "discriminator's first hidden layer", "--h2-size")
+    flag("mbstd", None, "D's last layer also sees the batch's standard deviation "
+         "of its features (real and generated halves apart)", "off",
+         action="store_true")
+    flag("spectral_norm", None, "divide D's weights by their largest singular "
+         "value (one power iteration a step)", "off", action="store_true")
+    flag("loss", None, "the GAN's loss: the tutorial's cross-entropy or the hinge",
+         choices=config.LOSSES)
+    flag("top_k", float, "G learns only from the most convincing fakes of a batch, "
+         "their number falling by --top-k-decay each epoch to this share; 0: all",
+         "0")
+    flag("top_k_decay", float, "top-k's factor per epoch")
     flag("recipe", None, "set several options at once: " + "; ".join(
         f"'{name}' is {config.recipe_flags(name)}" for name in config.RECIPES)
         + "; flags given as well override it", "none, the tutorial's settings",

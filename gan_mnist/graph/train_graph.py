@@ -14,7 +14,7 @@ from .._tf import tf, v1
 from ..config import IMAGE_SIZE
 from . import model
 from .optim import SharedAdam, learning_rates
-from .step import FIRST, Trainables, train_step
+from .step import FIRST, Trainables, g_keep, train_step
 
 TrainGraph = collections.namedtuple("TrainGraph", [
     "graph",           # the tf.Graph holding all below
@@ -119,7 +119,8 @@ def _steps(hp, src, first, n):
         it = first + k
         x_reals.append(_real_batches(hp, src, it, k))
         rates = learning_rates(hp, it, total)
-        steps.append(train_step(hp, src.trainables, x_reals[-1], it, rates, after))
+        steps.append(train_step(hp, src.trainables, x_reals[-1], it, rates, after,
+                                g_keep(hp, it, src.iters_per_epoch)))
         after = steps[-1].after
     return steps, x_reals
 
@@ -207,8 +208,9 @@ def build_train_graph(hp, num_train, max_to_keep=5, steps_per_run=4):
         # (num_updates is None).
         ema = (v1.train.ExponentialMovingAverage(hp.g_average)
                if hp.g_average else None)
+        sn_u = model.make_sn_vectors(hp, hp.seed) if hp.spectral_norm else []
         src = _Source(data, order_var, iters_per_epoch,
-                      Trainables(g_params, d_params, SharedAdam(hp), ema))
+                      Trainables(g_params, d_params, SharedAdam(hp), ema, sn_u))
         chain, one, steps_per_run = _chains(
             hp, src, iteration, max(1, min(steps_per_run, iters_per_epoch)))
 

@@ -30,6 +30,8 @@ import numpy as np
 NUM_CLASSES = 10
 # The evaluation figures, in the order every table and plot shows them.
 FIGURES = ("fid", "mnist_score", "class_kl", "precision", "recall")
+# The MNIST score's two terms (score_terms), reported beside it.
+TERMS = ("class_entropy", "sample_entropy")
 K_NEAREST = 3        # the k of the k-NN manifolds (the paper's default)
 CHUNK = 500          # rows per block of pairwise distances: 500 x 10000
                      # float64 distances take 40 MB
@@ -86,6 +88,21 @@ def mnist_score(probs):
     p_y = probs.mean(axis=0, keepdims=True)
     kl = (probs * (np.log(probs + _EPS) - np.log(p_y + _EPS))).sum(axis=1)
     return float(np.exp(kl.mean()))
+
+
+def score_terms(probs):
+    """The MNIST score's two terms, in nats: (H(p(y)), mean_x H(p(y|x))).
+
+    log(mnist_score) is the first minus the second. The first, 0..log 10,
+    is class balance (log 10 = 2.303 when every digit is as frequent); the
+    second, 0..log 10, is per-sample ambiguity (0 when every image is
+    classified with certainty).
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    p_y = probs.mean(axis=0)
+    marginal = -(p_y * np.log(p_y + _EPS)).sum()
+    per_sample = -(probs * np.log(probs + _EPS)).sum(axis=1).mean()
+    return float(marginal), float(per_sample)
 
 
 def class_histogram(probs):
@@ -186,19 +203,23 @@ def figures(feats, probs, ref, tick=None):
     (N, 10) against a ``Reference``.
 
     Returns a dict: fid (float >= 0), mnist_score (1..10), class_kl
-    (0..log 10), precision and recall (0..1), class_histogram (10 ints) and
-    num_images. ``tick`` as for ``precision_recall`` (2N + M rows of work,
+    (0..log 10), precision and recall (0..1), the score's two terms
+    class_entropy and sample_entropy (``score_terms``), class_histogram (10
+    ints) and num_images. ``tick`` as for ``precision_recall`` (2N + M rows of work,
     for M reference rows).
     """
     hist = class_histogram(probs)
     precision, recall = precision_recall(ref.features, feats, ref.k,
                                          real_radii=ref.radii, tick=tick)
+    class_entropy, sample_entropy = score_terms(probs)
     return {
         "fid": fid_from_stats(*feature_stats(feats), ref.mean, ref.cov),
         "mnist_score": mnist_score(probs),
         "class_kl": class_kl(hist),
         "precision": precision,
         "recall": recall,
+        "class_entropy": class_entropy,
+        "sample_entropy": sample_entropy,
         "class_histogram": [int(c) for c in hist],
         "num_images": int(len(feats)),
     }

@@ -98,9 +98,11 @@ def real_floor(data_dir=None, num=FLOOR_SIZE, meter=SILENT):
 
 
 # The label and format of each figure's row in the table.
-_ROWS = dict(zip(figures.FIGURES, (
+_ROWS = dict(zip(figures.FIGURES[:2] + figures.TERMS + figures.FIGURES[2:], (
     ("FID (lower is better)", "{:.3f}"),
     ("MNIST score (1..10)", "{:.3f}"),
+    ("  class balance H(y)", "{:.4f}"),
+    ("  ambiguity E H(y|x)", "{:.4f}"),
     ("class KL (0..2.303)", "{:.4f}"),
     ("precision (0..1)", "{:.3f}"),
     ("recall (0..1)", "{:.3f}"),
@@ -117,6 +119,8 @@ def format_table(results, floor=None):
         head += f"{'real floor':>12}"
     lines = [title, head]
     for key, (label, fmt) in _ROWS.items():
+        if key not in results:  # figures saved before the score's terms were
+            continue
         line = f"{label:24}{fmt.format(results[key]):>12}"
         if floor is not None:
             line += f"{fmt.format(floor[key]):>12}"

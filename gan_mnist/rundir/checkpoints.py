@@ -163,7 +163,7 @@ def check_variables(prefix, hp, wanted, optional=()):
     for name, shape in wanted:
         if name in found and list(found[name]) != list(shape):
             hint = ", ".join(" ".join(config.as_flag(f, getattr(hp, f)))
-                             for f in config.SHAPE_FIELDS)
+                             for f in config.SHAPE_FIELDS if getattr(hp, f) is not None)
             raise UsageError(
                 f"checkpoint {prefix}: {name} has shape {list(found[name])}, "
                 f"the flags ({hint}) give {list(shape)}; pass the sizes the "

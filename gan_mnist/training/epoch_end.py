@@ -14,7 +14,7 @@ import numpy as np
 from .. import streams
 from ..config import GRID_SIZE
 from ..fileio import write_bytes
-from ..measure.figures import FIGURES
+from ..measure.figures import FIGURES, TERMS
 from ..measure.scoring import score_images
 from ..rundir import grid, names, pictures
 from ..rundir.metrics_csv import write_rows
@@ -93,4 +93,4 @@ def evaluate_now(sess, tg, hp):
     x = np.concatenate([sess.run(tg.x_sample, {tg.z_sample: z[i:i + EVAL_BATCH]})
                         for i in range(0, len(z), EVAL_BATCH)])
     result = score_images(x, hp.data_dir)
-    return {k: float(result[k]) for k in FIGURES}
+    return {k: float(result[k]) for k in FIGURES + TERMS}

@@ -27,6 +27,11 @@ from .epoch_end import EpochEnd, evaluate_now, fixed_noise
 from .interrupt import EXIT_DIVERGED, EXIT_SIGNAL, SignalFlag, Stopped, resume_command
 from .progress import Progress, logger
 
+# Variables a checkpoint may lack: an average or spectral normalisation's
+# vectors of an option switched on at a resume.
+AVERAGE_SUFFIX = checkpoints.AVERAGE_SUFFIX
+OPTIONAL = (AVERAGE_SUFFIX, "/sn_u")
+
 
 def train(plan, out=None, stop_after=None):
     """Carry out ``plan``: train from its start to ``hp.max_epoch`` epochs,
@@ -48,14 +53,16 @@ def train(plan, out=None, stop_after=None):
         # needs them to be. On the CPU it changes nothing.
         tf.config.experimental.enable_op_determinism()
     tg = build_train_graph(hp, len(plan.images))
-    new_average = False
+    missing = []
     if plan.resume:
         checkpoints.check_intact(plan.checkpoint, folder)
         saved = [(v.op.name, v.shape.as_list()) for v in
                  tg.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)]
-        # --g-average on a run trained without it: the average starts here.
-        new_average = bool(checkpoints.check_variables(
-            plan.checkpoint, hp, saved, optional={s.op.name for s in tg.g_average}))
+        # --g-average or --spectral-norm switched on for a run trained
+        # without: the average starts from the weights, the vectors afresh.
+        missing = checkpoints.check_variables(
+            plan.checkpoint, hp, saved, optional={name for name, _ in saved
+                                                  if name.endswith(OPTIONAL)})
         if done >= end:  # nothing to train: nothing in the folder changes
             flag = (f"--stop-after {stop_after}" if end < hp.max_epoch
                     else f"--max-epoch {hp.max_epoch}")
@@ -79,7 +86,7 @@ def train(plan, out=None, stop_after=None):
     config_json.save(as_given, folder)
 
     with tg.graph.as_default(), session(tg.graph, session_config(hp)) as sess:
-        start = start_session(sess, tg, plan, new_average, log)
+        start = start_session(sess, tg, plan, missing, log)
         z_fixed = fixed_noise(hp, folder, reuse=plan.resume)
         rows = [r for r in rows if r["epoch"] < start]
         progress = Progress(out)
@@ -110,20 +117,23 @@ def session_config(hp):
     return cfg
 
 
-def start_session(sess, tg, plan, new_average, log):
+def start_session(sess, tg, plan, missing, log):
     """Load the training set into the graph, then restore the variables
-    from the plan's checkpoint or initialise them; returns the epochs done."""
+    from the plan's checkpoint (but the optional ones it lacks, ``missing``)
+    or initialise them; returns the epochs done."""
     sess.run(tg.data_init, {tg.images: plan.images,
                             tg.order: np.arange(len(plan.images), dtype=np.int32)})
     if not plan.resume:
         sess.run(tg.init)
         return 0
-    if new_average:
-        averages = {s.op.name for s in tg.g_average}
+    if missing:
+        sess.run(tg.init)  # what the checkpoint lacks starts as a new run's would
         v1.train.Saver([v for v in tg.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)
-                        if v.op.name not in averages]).restore(sess, plan.checkpoint)
-        sess.run(tg.reset_average)
-        log(f"{plan.checkpoint} has no average of G's weights; it starts from the weights")
+                        if v.op.name not in missing]).restore(sess, plan.checkpoint)
+        if any(name.endswith(AVERAGE_SUFFIX) for name in missing):
+            sess.run(tg.reset_average)
+            log(f"{plan.checkpoint} has no average of G's weights; it starts "
+                "from the weights")
     else:
         tg.saver.restore(sess, plan.checkpoint)
     # The Saver keeps deleting the oldest beyond max_to_keep across a resume.

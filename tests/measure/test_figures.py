@@ -132,10 +132,22 @@ def test_figures_give_all_keys_and_json_types():
     ref = figures.make_reference(rng.standard_normal((300, 6)))
     probs = rng.dirichlet(np.ones(10), size=200)
     out = figures.figures(rng.standard_normal((200, 6)), probs, ref)
-    assert set(out) == {"fid", "mnist_score", "class_kl", "precision",
-                        "recall", "class_histogram", "num_images"}
+    assert set(out) == {"fid", "mnist_score", "class_kl", "precision", "recall",
+                        "class_entropy", "sample_entropy", "class_histogram",
+                        "num_images"}
     assert all(type(v) is float for k, v in out.items()
                if k not in ("class_histogram", "num_images"))
     assert [type(c) for c in out["class_histogram"]] == [int] * 10
     assert sum(out["class_histogram"]) == out["num_images"] == 200
 
+
+def test_the_scores_two_terms_are_balance_and_ambiguity():
+    confident = np.eye(10)[np.arange(1000) % 10]
+    balance, ambiguity = figures.score_terms(confident)
+    assert balance == pytest.approx(math.log(10)) and ambiguity == pytest.approx(0, abs=1e-9)
+    blurred = np.full((50, 10), 0.1)
+    assert figures.score_terms(blurred) == pytest.approx((math.log(10), math.log(10)))
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.full(10, 0.3), 500)
+    balance, ambiguity = figures.score_terms(probs)
+    assert math.exp(balance - ambiguity) == pytest.approx(figures.mnist_score(probs), rel=1e-6)

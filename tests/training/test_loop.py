@@ -36,7 +36,12 @@ from gan_mnist.training.interrupt import Stopped
     pytest.param({"g_average": 0.9}, id="g-average", marks=pytest.mark.slow),
     # two steps an epoch: a short program to compile
     pytest.param({"xla": True, "shuffle": True, "g_average": 0.9, "limit": 64},
-                 id="xla", marks=pytest.mark.slow)])
+                 id="xla", marks=pytest.mark.slow),
+    # D's options: their variables (the power iteration's vectors, the
+    # deviation's weight) and top-k's epoch-dependent k resume too
+    pytest.param({"mbstd": True, "spectral_norm": True, "loss": "hinge", "top_k": 0.5,
+                  "top_k_decay": 0.6, "d_h1_size": 24, "d_h2_size": 40},
+                 id="d-options", marks=pytest.mark.slow)])
 def test_resume_is_bit_identical(tmp_path, options):
     run(small_hp(tmp_path / "a", **options))
     run(small_hp(tmp_path / "b", max_epoch=1, **options))
@@ -363,3 +368,13 @@ def test_bfloat16_runs_resume_exactly_and_keep_float32_checkpoints(tmp_path, mon
     # bfloat16 matmuls: other numbers, but the same training
     assert not np.array_equal(a["g_w3"], f["g_w3"])
     assert np.abs(a["d_w1"] - f["d_w1"]).max() < 0.05
+
+
+@pytest.mark.slow
+def test_spectral_norm_can_start_on_a_run_trained_without_it(tmp_path):
+    run(small_hp(tmp_path, max_epoch=1))
+    log = run(small_hp(tmp_path, max_epoch=2, spectral_norm=True), restore=True)
+    assert "restored" in log
+    values = checkpoint_values(tmp_path / "model-2")
+    assert {"d_w1/sn_u", "d_w2/sn_u", "d_w3/sn_u"} <= set(values)
+    assert np.linalg.norm(values["d_w1/sn_u"]) == pytest.approx(1.0, rel=1e-5)
