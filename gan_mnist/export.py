@@ -23,14 +23,14 @@ def parse_args(argv):
     p = cli.ArgumentParser(PROG, "Write the generator as a TensorFlow SavedModel "
                            "(and TFLite) that needs nothing of this package.")
     cli.add_source_flags(p, "export")
-    p.add_argument("--to", metavar="DIR",
-                   help="folder for the SavedModel (must not exist, or be empty)")
-    p.add_argument("--tflite", action="store_true",
-                   help="with --to: also write generator.tflite with "
-                        "TensorFlow's converter")
-    p.add_argument("--web", metavar="DIR",
-                   help="folder for a web page that runs the generator offline "
-                        "(open DIR/index.html; must not exist, or be empty)")
+    for name, kw, help_ in (
+            ("--to", dict(metavar="DIR"),
+             "folder for the SavedModel (must not exist, or be empty)"),
+            ("--tflite", dict(action="store_true"),
+             "with --to: also write generator.tflite with TensorFlow's converter"),
+            ("--web", dict(metavar="DIR"), "folder for a web page that runs the "
+             "generator offline (open DIR/index.html; must not exist, or be empty)")):
+        p.add_argument(name, help=help_, **kw)
     args = cli.source_flags(p.parse_args(argv))
     if not (args.to or args.web):
         raise UsageError("give --to DIR (a SavedModel), --web DIR (a web page) or both")

@@ -12,6 +12,24 @@ from .config import DEFAULTS
 MODES = ("restore", "checkpoint", "branch", "overwrite", "stop_after")
 
 
+# How to treat the output folder and when to stop this time (not saved):
+# flag -> (argparse options, help).
+_MODE_FLAGS = {
+    "--restore": ({"action": "store_true"}, "continue the run in --output from its "
+                  "newest checkpoint; its config.json supplies the flags not given"),
+    "--checkpoint": ({"metavar": "PREFIX"}, "with --restore: go on from this checkpoint "
+                     "of the run (e.g. output/model-35), not the newest"),
+    "--branch": ({"action": "store_true"}, "with --restore --checkpoint of an older one: "
+                 "set the run's later epochs aside in a folder of the run (nothing is "
+                 "deleted) and go on from it"),
+    "--overwrite": ({"action": "store_true"}, "start a new run in an --output that holds "
+                    "one, deleting that run's files (and only those)"),
+    "--stop-after": ({"metavar": "EPOCHS", "type": int}, "stop (with a checkpoint) once "
+                     "the run holds this many epochs; the learning-rate decay still "
+                     "spans --max-epoch, and --restore goes on"),
+}
+
+
 def train_parser(prog):
     """The train command's parser: a flag per HParams field (its default
     hidden, so that only flags given reach the namespace) and the MODES."""
@@ -84,21 +102,6 @@ def train_parser(prog):
         f"'{name}' is {config.recipe_flags(name)}" for name in config.RECIPES)
         + "; flags given as well override it", "none, the tutorial's settings",
         choices=sorted(config.RECIPES))
-    p.add_argument("--restore", action="store_true",
-                   help="continue from the newest checkpoint in --output; the "
-                        "run's config.json supplies the flags not given")
-    p.add_argument("--checkpoint", metavar="PREFIX",
-                   help="with --restore: continue from this checkpoint of the "
-                        "run (e.g. output/model-35) instead of the newest")
-    p.add_argument("--branch", action="store_true",
-                   help="with --restore --checkpoint: go on from that older "
-                        "checkpoint, setting the run's later epochs aside in a "
-                        "folder of the run (nothing is deleted)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="start a new run in an --output that holds one, "
-                        "deleting that run's files (and only those)")
-    p.add_argument("--stop-after", metavar="EPOCHS", type=int,
-                   help="stop (with a checkpoint) once the run holds this many "
-                        "epochs, although --max-epoch is more; the learning-rate "
-                        "decay still spans --max-epoch, and --restore goes on")
+    for name, (kw, help_) in _MODE_FLAGS.items():
+        p.add_argument(name, help=help_, **kw)
     return p

@@ -40,6 +40,17 @@ def _try_flock(fd, folder, kind):
             "--output") from None
 
 
+def _open(folder, flags):
+    """The folder's lock file opened with ``flags``, never through a link."""
+    try:
+        return os.open(os.path.join(folder, LOCK_FILE), flags | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise UsageError(f"--output {folder}: {LOCK_FILE} is a symbolic link; "
+                             "remove it") from None
+        raise
+
+
 @contextlib.contextmanager
 def lock(folder, create=True):
     """Hold ``folder`` for this process: an exclusive, non-blocking flock on
@@ -48,14 +59,7 @@ def lock(folder, create=True):
     ``create`` the folder is made if needed."""
     if create:
         os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, LOCK_FILE)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise UsageError(f"--output {folder}: {LOCK_FILE} is a symbolic link; "
-                             "remove it") from None
-        raise
+    fd = _open(folder, os.O_RDWR | os.O_CREAT)
     try:
         _try_flock(fd, folder, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
@@ -70,17 +74,11 @@ def shared(folder):
     """Hold ``folder`` against a training for the block (a shared flock on
     its lock file, so that several readers may), without creating the lock
     file where there is none: a folder that holds no run gets no file."""
-    path = os.path.join(folder, LOCK_FILE)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = _open(folder, os.O_RDONLY)
     except FileNotFoundError:
         yield
         return
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise UsageError(f"--output {folder}: {LOCK_FILE} is a symbolic link; "
-                             "remove it") from None
-        raise
     try:
         _try_flock(fd, folder, fcntl.LOCK_SH)
         yield

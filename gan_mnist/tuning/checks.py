@@ -3,10 +3,9 @@
 ``parse(raw, where)`` takes the space as read from its file (a dict) and
 returns a ``space.Space``, or raises UsageError with one line that names
 ``where`` (the file), the key and what to do. Option names are the train
-command's (``gan_mnist.config.DEFAULTS``), spelt with ``_`` or ``-``; every
-range end and every choice is run through ``config.validate`` with the
-fixed options and the recipe, so a value the train command would refuse is
-refused here, before a trial wastes its start-up on it.
+command's (``config.DEFAULTS``), spelt with ``_`` or ``-``; every range end
+and choice goes through ``config.validate`` with the fixed options and the
+recipe, so what the train command would refuse is refused here first.
 """
 
 import difflib

@@ -68,28 +68,10 @@ def take(folder, number):
     return Claim(folder, fd)
 
 
-def is_free(folder):
-    """True when no live process claims ``folder`` (tested without
-    keeping it: a shared lock, dropped at once)."""
-    path = os.path.join(folder, CLAIM_FILE)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-
-
-def run_lock_holder(output):
-    """The process id that holds the train command's lock on ``output``, or
-    None when it is free (a train child of a killed worker stops within a
-    step, then frees it)."""
-    path = os.path.join(output, RUN_LOCK)
+def _holder(path):
+    """None when no live process holds an flock on the file ``path`` (or it
+    is absent), else the first word the holder wrote in it ("unknown" if
+    none); tested with a shared lock, dropped at once."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -98,11 +80,22 @@ def run_lock_holder(output):
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         return None
     except BlockingIOError:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            words = f.read().split()
+        words = os.pread(fd, 256, 0).decode("utf-8", "replace").split()
         return words[0] if words else "unknown"
     finally:
         os.close(fd)
+
+
+def is_free(folder):
+    """True when no live process claims ``folder``."""
+    return _holder(os.path.join(folder, CLAIM_FILE)) is None
+
+
+def run_lock_holder(output):
+    """The process id that holds the train command's lock on ``output``, or
+    None when it is free (a train child of a killed worker stops within a
+    step, then frees it)."""
+    return _holder(os.path.join(output, RUN_LOCK))
 
 
 @contextlib.contextmanager

@@ -39,6 +39,15 @@ def export_revision(rev, dest, repo=ROOT):
     subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
 
 
+def check_revision(rev, prog):
+    """Exit with one line and status 2 unless ``rev`` is a commit here."""
+    check = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", "--quiet",
+                            rev + "^{commit}"], capture_output=True, text=True)
+    if check.returncode:
+        print(f"{prog}: error: --rev {rev}: not a commit of {ROOT}", file=sys.stderr)
+        sys.exit(2)
+
+
 def epoch_seconds(metrics_csv):
     """The ``seconds`` of every epoch in a run's metrics.csv."""
     with open(metrics_csv, newline="") as f:
@@ -84,12 +93,7 @@ def main(argv=None):
                    help="more flags for this tree only (last on the line)")
     args = p.parse_args(argv)
     flags = args.flags.split()
-    check = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", "--quiet",
-                            args.rev + "^{commit}"], capture_output=True, text=True)
-    if check.returncode:
-        print(f"epoch_vs_revision: error: --rev {args.rev}: not a commit of {ROOT}",
-              file=sys.stderr)
-        sys.exit(2)
+    check_revision(args.rev, "epoch_vs_revision")
     scratch = tempfile.mkdtemp(prefix="epoch_vs_revision.")
     try:
         old = os.path.join(scratch, "old")

@@ -23,11 +23,10 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
-from epoch_vs_revision import ROOT, export_revision, train_command
+from epoch_vs_revision import ROOT, check_revision, export_revision, train_command
 
 from gan_mnist.cpu import cpu_name
 
@@ -68,12 +67,7 @@ def main(argv=None):
                    help="this tree resumes the revision's run after K epochs")
     args = p.parse_args(argv)
     flags = args.flags.split()
-    check = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", "--quiet",
-                            args.rev + "^{commit}"], capture_output=True)
-    if check.returncode:
-        print(f"weights_vs_revision: error: --rev {args.rev}: not a commit of {ROOT}",
-              file=sys.stderr)
-        sys.exit(2)
+    check_revision(args.rev, "weights_vs_revision")
     scratch = tempfile.mkdtemp(prefix="weights_vs_revision.")
     try:
         old = os.path.join(scratch, "old")
