@@ -688,9 +688,15 @@ def test_signals_at_start_up_or_in_views_end_in_one_line(trained, tmp_path):
         time.sleep(delay)
         p.send_signal(signal.SIGTERM)
         err = p.communicate(timeout=120)[1]
-        assert p.returncode in (0, 143), (delay, err)
+        # 143 with one line, or 0 when views was done; a signal in the last
+        # moments of Python's own shutdown (its handlers gone) ends it as
+        # the signal would any program, with nothing said.
+        assert p.returncode in (0, 143, -signal.SIGTERM), (delay, err)
         assert "Exception ignored" not in err and "Traceback" not in err, err
         assert err.count("\n") <= 1
+        pictures = trained / "progress.gif"
+        if pictures.exists():  # whole, never half written
+            assert pictures.read_bytes()[-1:] == b";"
     assert grid is not None
 
 
