@@ -77,26 +77,35 @@ def to_model_input(images):
         they are.
     Raises ValueError naming the shape, dtype or range that is wrong.
     """
+    images = check_input(images)
+    if images.dtype == np.uint8:
+        x = images.astype(np.float32) / 127.5 - 1.0
+    else:
+        x = images.astype(np.float32)
+    return x[..., None]
+
+
+def check_input(images):
+    """``images`` as (N, 28, 28), once their shape, dtype and range are
+    known to suit ``to_model_input``, which converts them; ValueError
+    names what is wrong. No copy is made."""
     images = np.asarray(images)
     if images.ndim == 2 and images.shape[1] == 28 * 28:
         images = images.reshape(-1, 28, 28)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"images of shape {images.shape}; expected "
                          "(N, 28, 28) or (N, 784)")
-    if images.dtype == np.uint8:
-        x = images.astype(np.float32) / 127.5 - 1.0
-    elif np.issubdtype(images.dtype, np.floating):
+    if np.issubdtype(images.dtype, np.floating):
         # In the images' own precision: 1e300 is finite, though not as float32.
         if not np.isfinite(images).all():
             raise ValueError("float images hold NaN or infinite values")
         if images.size and not (images.min() >= -1.0 and images.max() <= 1.0):
             raise ValueError(f"float images must lie in [-1, 1]; these span "
                              f"[{images.min():.4g}, {images.max():.4g}]")
-        x = images.astype(np.float32)
-    else:
+    elif images.dtype != np.uint8:
         raise ValueError(f"images of dtype {images.dtype}; expected uint8 "
                          "(0..255) or float in [-1, 1]")
-    return x[..., None]
+    return images
 
 
 def load_weights(path=None):

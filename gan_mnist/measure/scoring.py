@@ -44,7 +44,7 @@ def check_images(images, num=None, source=None):
     """The first ``num`` of ``images`` once they are known to be usable: an
     array of at least MIN_IMAGES images of a shape, dtype and range the
     classifier takes; else UsageError, its line starting with ``source``."""
-    from .classifier import to_model_input
+    from .classifier import check_input
     prefix = f"{source}: " if source else ""
     if np.ndim(images) == 0:
         raise UsageError(f"{prefix}a single value, not an array of images")
@@ -53,7 +53,7 @@ def check_images(images, num=None, source=None):
         raise UsageError(f"{prefix}{len(images)} images; at least "
                          f"{MIN_IMAGES} are needed")
     try:
-        to_model_input(images)
+        check_input(images)
     except ValueError as e:
         raise UsageError(f"{prefix}{e}") from None
     return images

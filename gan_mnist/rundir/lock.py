@@ -14,30 +14,45 @@ from ..errors import UsageError
 from .names import LOCK_FILE
 
 
+def holder(path):
+    """None when no live process holds an flock on the file ``path`` (or it
+    is absent, or a link, which ``lock`` refuses), else the first word the
+    holder wrote in it: its process id ("unknown" if none). Tested with a
+    shared lock, dropped at once; creates nothing."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return None
+    except BlockingIOError:
+        words = os.pread(fd, 256, 0).decode("utf-8", "replace").split()
+        return words[0] if words else "unknown"
+    finally:
+        os.close(fd)
+
+
 def check_free(folder):
     """Raise UsageError when another process holds ``folder`` (see ``lock``);
     creates nothing. Called before the folder is surveyed, so that a second
     run meets this one clear line rather than the other run's changing files."""
-    path = os.path.join(folder, LOCK_FILE)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return  # no lock file (or a link, which ``lock`` refuses): no holder
-    try:
-        _try_flock(fd, folder, fcntl.LOCK_SH)
-    finally:
-        os.close(fd)
+    pid = holder(os.path.join(folder, LOCK_FILE))
+    if pid is not None:
+        raise _in_use(folder, pid)
 
 
 def _try_flock(fd, folder, kind):
     try:
         fcntl.flock(fd, kind | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        raise UsageError(
-            f"--output {folder}: in use by another run (process "
-            f"{holder or 'unknown'}); wait for it to end or choose another "
-            "--output") from None
+        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        raise _in_use(folder, pid or "unknown") from None
+
+
+def _in_use(folder, pid):
+    return UsageError(f"--output {folder}: in use by another run (process {pid}); "
+                      "wait for it to end or choose another --output")
 
 
 def _open(folder, flags):

@@ -17,12 +17,12 @@ import os
 import socket
 import time
 
+from ..rundir import lock
+from ..rundir.names import LOCK_FILE
+
 CLAIM_FILE = "claim"
 CLAIMS_LOG = "claims.log"   # one line per claim: who ran the folder, when
 STUDY_LOCK = ".tune.lock"
-# The train command's lock in its --output (README: "What is safe"); part
-# of the run folder's documented layout.
-RUN_LOCK = ".gan_mnist.lock"
 
 
 def host_id():
@@ -68,34 +68,16 @@ def take(folder, number):
     return Claim(folder, fd)
 
 
-def _holder(path):
-    """None when no live process holds an flock on the file ``path`` (or it
-    is absent), else the first word the holder wrote in it ("unknown" if
-    none); tested with a shared lock, dropped at once."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return None
-    except BlockingIOError:
-        words = os.pread(fd, 256, 0).decode("utf-8", "replace").split()
-        return words[0] if words else "unknown"
-    finally:
-        os.close(fd)
-
-
 def is_free(folder):
     """True when no live process claims ``folder``."""
-    return _holder(os.path.join(folder, CLAIM_FILE)) is None
+    return lock.holder(os.path.join(folder, CLAIM_FILE)) is None
 
 
 def run_lock_holder(output):
     """The process id that holds the train command's lock on ``output``, or
     None when it is free (a train child of a killed worker stops within a
     step, then frees it)."""
-    return _holder(os.path.join(output, RUN_LOCK))
+    return lock.holder(os.path.join(output, LOCK_FILE))
 
 
 @contextlib.contextmanager

@@ -31,10 +31,11 @@ import json
 import os
 
 from ..errors import UsageError
+from ..measure import figures
 
 # The evaluation's figures (metrics.csv's columns) and which way is better.
-FIGURES = {"fid": "minimize", "mnist_score": "maximize", "class_kl": "minimize",
-           "precision": "maximize", "recall": "maximize"}
+FIGURES = dict(zip(figures.FIGURES,
+                   ("minimize", "maximize", "minimize", "maximize", "maximize")))
 
 # Around ``--recipe fast`` (README: time to quality): its learning rate
 # log-uniform within a factor 4, and the options it sets that are cheap to

@@ -182,6 +182,7 @@ def open_study(storage, name, space=None, study_dir=None, create=True):
     ``space`` (default: the built-in space) and queue its first trials.
     The study keeps its space: a ``space`` given must equal it."""
     import optuna
+
     from .space import builtin
     try:
         study = optuna.load_study(study_name=name, storage=storage)

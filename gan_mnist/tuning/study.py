@@ -12,10 +12,9 @@ import multiprocessing
 import os
 import time
 
+from ..cli import Terminated
 from ..errors import UsageError
 from . import storage, worker
-from ..cli import Terminated
-
 
 DEFAULT_TRIALS = 20
 

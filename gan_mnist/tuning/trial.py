@@ -29,7 +29,6 @@ from ..rundir import checkpoints, names
 from ..rundir.metrics_csv import read_rows
 from . import claims
 
-
 Outcome = collections.namedtuple("Outcome", "status returncode rows line")
 Outcome.__doc__ = """How a run ended. ``status``: "complete" (exit 0),
 "stopped" (on_evaluation asked), "interrupted" (a signal the caller did not

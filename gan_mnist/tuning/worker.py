@@ -24,9 +24,10 @@ import random
 import sys
 import time
 
-from ..errors import UsageError
-from . import claims, recovery, report, storage, trial as runner
 from ..cli import Terminated, exit_with
+from ..errors import UsageError
+from . import claims, recovery, report, storage
+from . import trial as runner
 from .space import FIGURES
 
 Settings = collections.namedtuple("Settings", "study_dir url name trials threads")

@@ -34,7 +34,6 @@ import importlib.resources
 import json
 import os
 
-
 from ..config import IMAGE_SIZE
 from ..fileio import atomic_folder, check_new_folder
 from ..rundir.checkpoints import G_NAMES

@@ -17,6 +17,7 @@ folders are removed at the end.
 """
 
 import argparse
+import contextlib
 import csv
 import os
 import shutil
@@ -46,6 +47,22 @@ def check_revision(rev, prog):
     if check.returncode:
         print(f"{prog}: error: --rev {rev}: not a commit of {ROOT}", file=sys.stderr)
         sys.exit(2)
+
+
+@contextlib.contextmanager
+def exported(rev, prog):
+    """Within the block: (a scratch folder, revision ``rev`` exported into
+    its ``old``), both removed at the end; exits in one line, status 2,
+    unless ``rev`` is a commit here."""
+    check_revision(rev, prog)
+    scratch = tempfile.mkdtemp(prefix=prog + ".")
+    try:
+        old = os.path.join(scratch, "old")
+        os.mkdir(old)
+        export_revision(rev, old)
+        yield scratch, old
+    finally:
+        shutil.rmtree(scratch)
 
 
 def epoch_seconds(metrics_csv):
@@ -93,17 +110,10 @@ def main(argv=None):
                    help="more flags for this tree only (last on the line)")
     args = p.parse_args(argv)
     flags = args.flags.split()
-    check_revision(args.rev, "epoch_vs_revision")
-    scratch = tempfile.mkdtemp(prefix="epoch_vs_revision.")
-    try:
-        old = os.path.join(scratch, "old")
-        os.mkdir(old)
-        export_revision(args.rev, old)
+    with exported(args.rev, "epoch_vs_revision") as (scratch, old):
         trees = {args.rev: (old, []), "this tree": (ROOT, args.new_flags)}
         times = compare(trees, flags, args.pairs, scratch=scratch, log=to_stderr,
                         skip=args.skip_epochs)
-    finally:
-        shutil.rmtree(scratch)
     print(f"{cpu_name()}, {os.cpu_count()} cores; train {' '.join(flags)}"
           + (f"; this tree also {' '.join(args.new_flags)}" if args.new_flags else "")
           + (f"; the first {args.skip_epochs} epoch(s) of each run left out"

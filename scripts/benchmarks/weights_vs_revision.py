@@ -10,9 +10,7 @@ does). Each tree trains a fresh run with the same train flags; then every
 variable of the two final checkpoints is compared. With ``--resume K`` the
 revision trains K epochs and this tree resumes that run (``--restore``) to
 the end, against the revision's own uninterrupted run: a checkpoint written
-by the revision restores here and trains on as it would have there. With
-``--patch FILE`` the revision is compared with that unified diff applied
-(``patch -p1``), e.g. to set apart one change from a restructuring.
+by the revision restores here and trains on as it would have there.
 
 Prints, per variable that differs, the largest absolute difference, and a
 last line "bit for bit" or "differs"; exit status 0 either way, 2 on bad
@@ -21,12 +19,10 @@ flags.
 
 import argparse
 import os
-import shutil
 import subprocess
-import tempfile
 
 import numpy as np
-from epoch_vs_revision import ROOT, check_revision, export_revision, train_command
+from epoch_vs_revision import ROOT, exported, train_command
 
 from gan_mnist.cpu import cpu_name
 
@@ -61,21 +57,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rev", required=True, help="the revision to compare with")
     p.add_argument("--flags", required=True, help="train flags for both trees")
-    p.add_argument("--patch", metavar="FILE",
-                   help="apply this diff to the exported revision first")
     p.add_argument("--resume", type=int, metavar="K",
                    help="this tree resumes the revision's run after K epochs")
     args = p.parse_args(argv)
     flags = args.flags.split()
-    check_revision(args.rev, "weights_vs_revision")
-    scratch = tempfile.mkdtemp(prefix="weights_vs_revision.")
-    try:
-        old = os.path.join(scratch, "old")
-        os.mkdir(old)
-        export_revision(args.rev, old)
-        if args.patch:
-            with open(args.patch, "rb") as diff:
-                subprocess.run(["patch", "-s", "-p1", "-d", old], stdin=diff, check=True)
+    with exported(args.rev, "weights_vs_revision") as (scratch, old):
         ref, new = os.path.join(scratch, "ref"), os.path.join(scratch, "new")
         train(old, ref, flags)
         if args.resume:
@@ -84,12 +70,9 @@ def main(argv=None):
         else:
             train(ROOT, new, flags)
         a, b = variables(newest(ref)), variables(newest(new))
-    finally:
-        shutil.rmtree(scratch)
     diff, unpaired = differences(a, b)
     how = f"resumed here after {args.resume} epochs" if args.resume else "trained here"
-    rev = args.rev + (f" with {os.path.basename(args.patch)}" if args.patch else "")
-    print(f"{cpu_name()}; train {' '.join(flags)}; {rev} against this tree "
+    print(f"{cpu_name()}; train {' '.join(flags)}; {args.rev} against this tree "
           f"({how}): {len(a)} variables")
     for name, d in diff.items():
         print(f"  {name}: largest difference {d:.3g}")

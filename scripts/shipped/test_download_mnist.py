@@ -204,12 +204,18 @@ def test_connection_closed_early(tmp_path):
     assert not out.exists()
 
 
-def test_present_correct_files_are_skipped(served, tmp_path):
-    folder, server = served
+def _copied(folder, tmp_path):
+    """A new folder holding the served files: what an earlier run left."""
     out = tmp_path / "out"
     out.mkdir()
     for name in PINNED:
         shutil.copyfile(folder / name, out / name)
+    return out
+
+
+def test_present_correct_files_are_skipped(served, tmp_path):
+    folder, server = served
+    out = _copied(folder, tmp_path)
     before = {name: (out / name).stat().st_mtime_ns for name in PINNED}
     status, stdout, stderr = run(server.url, out)
     assert status == 0, stderr
@@ -220,10 +226,7 @@ def test_present_correct_files_are_skipped(served, tmp_path):
 
 def test_present_wrong_file_is_replaced(served, tmp_path):
     folder, server = served
-    out = tmp_path / "out"
-    out.mkdir()
-    for name in PINNED:
-        shutil.copyfile(folder / name, out / name)
+    out = _copied(folder, tmp_path)
     damaged = "t10k-labels-idx1-ubyte.gz"
     (out / damaged).write_bytes(b"half a file")
     status, stdout, stderr = run(server.url, out)
