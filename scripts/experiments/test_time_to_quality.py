@@ -27,7 +27,8 @@ def _rows(*evals, seconds=30.0):
         rows.append(dict(epoch=2 * i, seconds=seconds))
         rows.append(dict(epoch=2 * i + 1, seconds=seconds, fid=fid,
                          mnist_score=score, class_kl=0.01 * (i + 1), precision=0.7,
-                         recall=0.5 + 0.1 * i))
+                         recall=0.5 + 0.1 * i, class_entropy=2.2 + 0.01 * i,
+                         sample_entropy=0.2 - 0.01 * i))
     return rows
 
 
@@ -53,8 +54,12 @@ def test_table_gives_mean_and_range_over_seeds_and_says_what_was_missed():
     # then the last evaluation's figures, mean (range)
     assert lines[2] == ("| fast | 1 2 | 3.0 (2.0-4.0) | 3 (2-4) | not within 4 epochs"
                         " |  | 4 | 15.00 (10.00-20.00) | 8.25 (8.00-8.50) | 0.020 |"
-                        " 0.700 | 0.600 |")
+                        " 0.700 | 0.600 | 2.2100 | 0.1900 |")
     assert lines[3].startswith("| defaults | 1 | not within 4 epochs |  | not within")
+    # a run that did not record the terms shows "-" for them
+    for row in results["fast"][2]:
+        row.pop("class_entropy", None)
+    assert ttq.table(results).split("\n")[2].endswith("| 0.600 | - | 0.1900 |")
 
 
 def test_without_only_it_trains_the_defaults_and_the_recipes_alone(tmp_path, monkeypatch):

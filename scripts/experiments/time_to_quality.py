@@ -30,7 +30,7 @@ import runlib
 
 from gan_mnist.cpu import cpu_name
 from gan_mnist.fileio import atomic_path, write_text
-from gan_mnist.measure.figures import FIGURES
+from gan_mnist.measure.figures import FIGURES, TERMS
 from gan_mnist.rundir.metrics_csv import read_rows
 
 TARGETS = {
@@ -100,6 +100,9 @@ def describe(values, fmt):
 LABELS = {"fid": "FID", "mnist_score": "MNIST score", "class_kl": "class KL",
           "precision": "precision", "recall": "recall"}
 assert tuple(LABELS) == FIGURES
+# the MNIST score's two terms (measure.figures.TERMS), from runs that record them
+TERM_LABELS = {"class_entropy": "class balance", "sample_entropy": "ambiguity"}
+assert tuple(TERM_LABELS) == TERMS
 
 
 def table(results):
@@ -108,7 +111,8 @@ def table(results):
     head = ["configuration", "seeds"]
     for t in TARGETS:
         head += [f"minutes to {t}", "epochs"]
-    head += ["epochs trained"] + [f"{label} at the end" for label in LABELS.values()]
+    head += ["epochs trained"] + [f"{label} at the end" for label in
+                                  [*LABELS.values(), *TERM_LABELS.values()]]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, runs in results.items():
         cells = [name, " ".join(str(s) for s in runs)]
@@ -127,6 +131,9 @@ def table(results):
         for key in LABELS:
             fmt = "{:.3f}" if key in ("class_kl", "precision", "recall") else "{:.2f}"
             cells.append(describe([r[key] for r in lasts], fmt))
+        for key in TERM_LABELS:  # "-" where a run did not record them
+            values = [r[key] for r in lasts if key in r]
+            cells.append(describe(values, "{:.4f}") if len(values) == len(lasts) else "-")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
