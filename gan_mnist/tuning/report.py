@@ -48,11 +48,20 @@ def _number(v):
     return str(v)
 
 
+def _latest(curve):
+    """A running trial's newest evaluation from its curve ({epochs: [minutes,
+    *FIGURES]}), as ``last_eval`` holds a finished one's; {} for none."""
+    if not curve:
+        return {}
+    step = max(curve, key=int)
+    return dict(zip(FIGURES, curve[step][1:]), epochs=int(step))
+
+
 def describe(t, rank):
     """Lines for one trial: state, figures at its last evaluation, epochs,
     minutes of training, parameters, and its command."""
     a = t.user_attrs
-    last = a.get("last_eval") or {}
+    last = a.get("last_eval") or _latest(a.get("curve"))
     figures = "  ".join(f"{k} {_number(last[k])}" for k in FIGURES if last.get(k) is not None)
     epochs = last.get("epochs", a.get("epochs", "?"))
     minutes = a.get("train_minutes")

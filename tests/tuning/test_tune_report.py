@@ -55,6 +55,15 @@ def test_describe_shows_figures_minutes_parameters_and_command():
     assert again.strip() == "again: " + report.rerun_command(CMD, 3)
 
 
+def test_a_running_trial_shows_its_newest_evaluation():
+    t = trial(4, State.RUNNING, seed=4, command=CMD,
+              curve={"5": [1.0, 90.5, 6.2, 0.1, 0.5, 0.4],
+                     "10": [2.0, 40.25, 7.1, 0.05, 0.6, 0.7]})
+    head = report.describe(t, 1)[0]
+    assert head.startswith("1. trial 4 RUNNING: fid 40.25  mnist_score 7.1  class_kl 0.05")
+    assert "(after 10 epochs)" in head
+
+
 def test_text_counts_states_and_says_when_nothing_is_evaluated():
     s = space.builtin()
     out = report.text("st", "sqlite:///x.db", [trial(0, State.RUNNING),
