@@ -85,15 +85,16 @@ def test_restore_takes_the_runs_config_and_extends_it(tmp_path):
     assert [r["epoch"] for r in read_rows(tmp_path / "metrics.csv")] == [0, 1]
 
 
-def test_recipe_sets_its_flags_and_explicit_flags_win(tmp_path):
+@pytest.mark.parametrize("name", list(config.RECIPES))
+def test_recipe_sets_its_flags_and_explicit_flags_win(tmp_path, name):
     out = str(tmp_path / "r")
     plain = train.resolve({"output": out, "seed": 1}, restore=False)
-    hp = train.resolve({"output": out, "seed": 1, "recipe": "improved"}, restore=False)
+    hp = train.resolve({"output": out, "seed": 1, "recipe": name}, restore=False)
     changed = {f for f in config.DEFAULTS if getattr(hp, f) != getattr(plain, f)}
-    assert changed == set(config.RECIPES["improved"])
-    for field, value in config.RECIPES["improved"].items():
+    assert changed == set(config.RECIPES[name])
+    for field, value in config.RECIPES[name].items():
         assert getattr(hp, field) == value
-    # the sizes, and so the checkpoints, stay the tutorial's
+    # the sizes, and so the checkpoints and the generator's file, stay the tutorial's
     assert all(getattr(hp, f) == config.DEFAULTS[f] for f in config.SHAPE_FIELDS)
     hp = train.resolve({"output": out, "recipe": "improved", "beta1": 0.7},
                        restore=False)
@@ -122,6 +123,9 @@ def test_help_says_exactly_which_flags_the_recipe_sets(capsys):
     assert ("'fast' is --learning-rate 0.0004 --batch-size 32 --beta1 0.5 "
             "--shuffle --label-smoothing 0.1 --init glorot --leaky-relu 0.2 "
             "--g-average 0.999 --lr-decay 1 --max-epoch 100;") in text
+    assert ("'quality' is --learning-rate 0.0004 --batch-size 32 --beta1 0.5 "
+            "--shuffle --label-smoothing 0.1 --init glorot --leaky-relu 0.2 "
+            "--g-average 0.999 --lr-decay 1 --max-epoch 100 --mbstd") in text
 
 
 BAD_FLAGS = [

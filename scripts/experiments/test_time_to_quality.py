@@ -70,8 +70,8 @@ def test_without_only_it_trains_the_defaults_and_the_recipes_alone(tmp_path, mon
     monkeypatch.setattr(ttq, "table", lambda results: "")
     monkeypatch.setattr(ttq, "plot", lambda results, path: None)
     ttq.main(["--out", str(tmp_path), "--seeds", "1"])
-    assert trained == [(n, 1) for n in ("defaults", "improved", "fast", "fast-bfloat16",
-                                        "fast-xla")]
+    assert trained == [(n, 1) for n in ("defaults", "improved", "fast", "quality",
+                                        "fast-bfloat16", "fast-xla")]
     trained.clear()
     ttq.main(["--out", str(tmp_path), "--seeds", "2", "--only", "improved-r1"])
     assert trained == [("improved-r1", 2)]

@@ -6,8 +6,9 @@ digits, for the defaults and the recipes.
 
 Each configuration trains with ``python -m gan_mnist.train`` in
 ``OUT/<name>-s<seed>`` (an interrupted script resumes where it stopped),
-evaluating on 10000 samples every 2 epochs up to epoch 30 and every 10
-epochs after that (every 10 throughout for the defaults). The minutes are
+evaluating on 10000 samples every 2 epochs up to epoch 30 (10 for --recipe
+quality) and every 10 epochs after that (every 10 throughout for the
+defaults). The minutes are
 the wall-clock time of the training steps up to that evaluation, as
 metrics.csv records it; evaluations are not counted. Targets:
 
@@ -45,6 +46,8 @@ CONFIGS = {
     "fast": (["--recipe", "fast"], 100, 30),
     "fast-bfloat16": (["--recipe", "fast", "--precision", "bfloat16"], 100, 30),
     "fast-xla": (["--recipe", "fast", "--xla"], 100, 30),
+    # Evaluated every 2 epochs only up to 10: it passes FID 25.1 sooner.
+    "quality": (["--recipe", "quality"], 100, 10),
     # Single options on top of --recipe improved (the probes of docs/results.md), and
     # the best of them on top of --recipe fast.
     "improved-lr4e-4": (["--recipe", "improved", "--learning-rate", "4e-4"], 100, 30),
@@ -57,7 +60,7 @@ CONFIGS = {
     "fast-average0.9999": (["--recipe", "fast", "--g-average", "0.9999"], 100, 30),
 }
 # What runs without --only: the defaults and the recipes.
-MAIN = ["defaults", "improved", "fast", "fast-bfloat16", "fast-xla"]
+MAIN = ["defaults", "improved", "fast", "quality", "fast-bfloat16", "fast-xla"]
 
 
 def train(name, seed, args):
