@@ -11,6 +11,7 @@ import os
 import shlex
 
 from ..errors import UsageError
+from ..measure.figures import TERMS
 from .space import FIGURES
 
 SHOWN = ("COMPLETE", "PRUNED", "RUNNING")
@@ -62,7 +63,9 @@ def describe(t, rank):
     minutes of training, parameters, and its command."""
     a = t.user_attrs
     last = a.get("last_eval") or _latest(a.get("curve"))
-    figures = "  ".join(f"{k} {_number(last[k])}" for k in FIGURES if last.get(k) is not None)
+    # the MNIST score's two terms after it, where the trial recorded them
+    figures = "  ".join(f"{k} {_number(last[k])}" for k in (*FIGURES, *TERMS)
+                        if last.get(k) is not None)
     epochs = last.get("epochs", a.get("epochs", "?"))
     minutes = a.get("train_minutes")
     head = (f"{rank}. trial {t.number} {t.state.name}: "

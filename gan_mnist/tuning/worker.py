@@ -28,6 +28,7 @@ from ..cli import Terminated, exit_with
 from ..errors import UsageError
 from . import claims, recovery, report, storage
 from . import trial as runner
+from ..measure.figures import TERMS
 from .space import FIGURES
 
 Settings = collections.namedtuple("Settings", "study_dir url name trials threads")
@@ -172,7 +173,7 @@ class Worker:
                      train_minutes=round(sum(r.get("seconds", 0) for r in outcome.rows) / 60, 4),
                      wall_seconds=round(frozen.user_attrs.get("wall_seconds", 0) + seconds, 1))
         if evals:
-            attrs["last_eval"] = dict({k: evals[-1][2].get(k) for k in FIGURES},
+            attrs["last_eval"] = dict({k: evals[-1][2].get(k) for k in (*FIGURES, *TERMS)},
                                       epochs=evals[-1][0])
         if outcome.status in ("refused", "failed"):
             attrs["error"] = outcome.line[:300]

@@ -47,9 +47,11 @@ def test_the_rerun_command_is_the_recorded_one_in_a_new_folder():
 def test_describe_shows_figures_minutes_parameters_and_command():
     t = trial(3, State.COMPLETE, 21.5, seed=3, command=CMD, train_minutes=1.55,
               last_eval={"fid": 21.5, "mnist_score": 8.1234, "class_kl": 0.01,
-                         "precision": 0.7, "recall": 0.8, "epochs": 10})
+                         "precision": 0.7, "recall": 0.8, "class_entropy": 2.2931,
+                         "sample_entropy": 0.1543, "epochs": 10})
     head, params, again = report.describe(t, 1)
     assert head.startswith("1. trial 3 COMPLETE: fid 21.5  mnist_score 8.123")
+    assert "recall 0.8  class_entropy 2.293  sample_entropy 0.1543 (after" in head
     assert "after 10 epochs, 2 min of training" in head
     assert params.strip() == "parameters: learning_rate=0.0013  seed=3"
     assert again.strip() == "again: " + report.rerun_command(CMD, 3)
