@@ -78,6 +78,14 @@ def add_source_flags(parser, verb):
                              "(no run folder needed)")
 
 
+def add_rejection_flag(parser):
+    """``--rejection P``: filter G's samples by its D (sampling.rejection)."""
+    parser.add_argument("--rejection", type=float, metavar="P",
+                        help="discriminator rejection sampling: keep samples by "
+                             "the run's D, gamma at the P-th percentile (e.g. 50); "
+                             "needs a checkpoint, or the pretrained file's D")
+
+
 def source_flags(args, others=()):
     """Check that at most one generator source was given (``--output``,
     ``--checkpoint``, ``--pretrained`` and the flags ``others``, e.g.

@@ -19,7 +19,7 @@ from .fileio import check_new_file, write_json
 from .measure import image_files, scoring
 from .meter import Meter
 from .rundir import names
-from .sampling import generator, sources
+from .sampling import rejection, sources
 
 PROG = cli.prog("evaluate")
 DEFAULT_NUM = 10000
@@ -49,6 +49,7 @@ def parse_args(argv):
                    help="replace the --json file if it exists")
     action = p.add_argument("--seed", type=int, help="random seed of the generator's noise")
     action.shown_default = 0
+    cli.add_rejection_flag(p)
     args = p.parse_args(argv)
     cli.source_flags(args, {"--images": args.images})
     cli.refuse_inert([
@@ -56,7 +57,11 @@ def parse_args(argv):
          "only for a checkpoint's generator (its average or its own weights)"),
         ("--seed", args.seed is not None, not args.images,
          "the noise of a generator; --images are evaluated as they are"),
-        ("--overwrite", args.overwrite, args.json, "only with --json FILE")])
+        ("--overwrite", args.overwrite, args.json, "only with --json FILE"),
+        ("--rejection", args.rejection is not None, not args.images,
+         "draws a generator's samples; --images are evaluated as they are")])
+    if args.rejection is not None:
+        rejection.check_percentile(args.rejection)
     args.seed = 0 if args.seed is None else args.seed
     if args.num < scoring.MIN_IMAGES:
         raise UsageError(f"--num {args.num}: must be >= {scoring.MIN_IMAGES}")
@@ -68,23 +73,19 @@ def parse_args(argv):
 
 
 def images_to_evaluate(args, meter, images=None):
-    """(images, source, default JSON path) for the flags given (``images``:
-    those of --images, read already)."""
+    """(images, source, how they were drawn or None, default JSON path) for
+    the flags given (``images``: those of --images, read already)."""
     if args.images:
-        return images, f"--images {args.images}", None
-    gen, prefix = sources.open_generator(args.output, args.checkpoint,
-                                         args.pretrained, not args.raw_weights)
-    print(f"evaluating {prefix}", file=sys.stderr)
-    try:
-        images = generator.generate(gen, args.num, args.seed, meter=meter)
-    finally:
-        gen.close()
+        return images, f"--images {args.images}", None, None
+    src = sources.load(args.output, args.checkpoint, args.pretrained,
+                       not args.raw_weights)
+    print(f"evaluating {src.label}", file=sys.stderr)
+    images, how = sources.draw(src, args.num, args.seed, args.rejection, meter)
     if args.pretrained:
-        return images, "the pretrained generator", None
-    if args.raw_weights:
-        return (images, f"checkpoint {prefix} (raw weights)",
-                names.evaluation(prefix, raw=True))
-    return images, f"checkpoint {prefix}", names.evaluation(prefix)
+        return images, "the pretrained generator", how, None
+    label = f"checkpoint {src.prefix}" + (" (raw weights)" if args.raw_weights else "")
+    return images, label, how, names.evaluation(src.prefix, args.raw_weights,
+                                                args.rejection)
 
 
 def main(argv=None):
@@ -100,14 +101,18 @@ def main(argv=None):
         if found:
             print(found, file=sys.stderr)
         meter = Meter(sys.stderr)
-        images, source, json_path = images_to_evaluate(args, meter, images)
+        images, source, how, json_path = images_to_evaluate(args, meter, images)
         results = scoring.score_images(images, data_dir, args.num, source=source,
                                        meter=meter)
         floor = scoring.real_floor(data_dir, meter=meter) if args.floor else None
+        if how:
+            print(how)
         print(scoring.format_table(results, floor))
         json_path = args.json or json_path
         if json_path:
             out = dict(results, source=source)
+            if how:
+                out["sampling"] = {"rejection_percentile": args.rejection, "drawn": how}
             if floor is not None:
                 out["floor"] = floor
             write_json(json_path, out)

@@ -15,7 +15,7 @@ from .cpu import check_memory
 from .errors import UsageError
 from .fileio import check_new_file, write_bytes
 from .rundir import grid
-from .sampling import generator, sources
+from .sampling import rejection, sources
 
 PROG = cli.prog("generate")
 IMAGE_EXTS = (".png", ".jpg", ".jpeg")
@@ -36,9 +36,14 @@ def parse_args(argv):
     action.shown_default = DEFAULT_STEPS
     p.add_argument("--overwrite", action="store_true",
                    help="replace --out if it exists")
+    cli.add_rejection_flag(p)
     args = cli.source_flags(p.parse_args(argv))
     cli.refuse_inert([("--steps", args.steps is not None, args.interpolate,
-                       "only with --interpolate (images per row of the walk)")])
+                       "only with --interpolate (images per row of the walk)"),
+                      ("--rejection", args.rejection is not None, not args.interpolate,
+                       "not with --interpolate: a walk keeps every step")])
+    if args.rejection is not None:
+        rejection.check_percentile(args.rejection)
     args.steps = DEFAULT_STEPS if args.steps is None else args.steps
     if args.num < 1:
         raise UsageError(f"--num {args.num}: must be at least 1")
@@ -67,15 +72,12 @@ def write(path, images, cols=None):
 def main(argv=None):
     def body():
         args = parse_args(argv)
-        gen, origin = sources.open_generator(args.output, args.checkpoint,
-                                             args.pretrained)
-        try:
-            images = generator.generate(gen, args.num, args.seed,
-                                        args.interpolate, args.steps)
-        finally:
-            gen.close()
+        src = sources.load(args.output, args.checkpoint, args.pretrained)
+        images, how = sources.draw(src, args.num, args.seed, args.rejection,
+                                   interpolate=args.interpolate, steps=args.steps)
         write(args.out, images, args.steps if args.interpolate else None)
-        print(f"wrote {len(images)} images from {origin} to {args.out}")
+        print(f"wrote {len(images)} images from {src.label} to {args.out}"
+              + (f", {how}" if how else ""))
 
     cli.run_command(PROG, body)
 

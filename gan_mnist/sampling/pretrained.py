@@ -3,7 +3,8 @@
 ``pretrained_generator.npz`` beside this module holds G's six weights (the
 moving average of a run of the package's best recipe) as float32 arrays,
 and under the key ``info`` a JSON text saying how they were made and what
-they score. ``scripts/shipped/make_pretrained.py`` writes it; ``generate``,
+they score; the run's D (``d_*`` and its settings under ``discriminator``)
+rides along for ``--rejection``. ``scripts/shipped/make_pretrained.py`` writes it; ``generate``,
 ``evaluate`` and ``export`` read it with ``--pretrained``. No data and no
 run folder are needed.
 """
@@ -45,13 +46,29 @@ def load(path=PATH):
     return weights, info
 
 
-def save(path, weights, info):
+def load_discriminator(path=PATH):
+    """The rejection.Discriminator kept in the file (UsageError if none)."""
+    from . import rejection
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return rejection.from_file(z, path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
+            zlib.error) as e:
+        raise UsageError(f"{path}: unreadable discriminator "
+                         f"({' '.join(str(e).split())[:120]}); {HOW_TO_MAKE}") from None
+
+
+def save(path, weights, info, disc=None):
     """Write ``weights`` and ``info`` (a JSON-able dict) as the npz above,
-    whole or not at all."""
+    with rejection.Discriminator ``disc`` if given, whole or not at all."""
     import io
 
     from ..fileio import write_bytes
+    extra = {}
+    if disc is not None:
+        arrays, settings = disc.as_arrays()
+        extra = dict(arrays, discriminator=np.array(json.dumps(settings)))
     buf = io.BytesIO()
-    np.savez_compressed(buf, info=np.array(json.dumps(info, sort_keys=True)),
+    np.savez_compressed(buf, info=np.array(json.dumps(info, sort_keys=True)), **extra,
                         **{n: np.asarray(weights[n], np.float32) for n in G_NAMES})
     write_bytes(path, buf.getvalue())

@@ -46,6 +46,30 @@ def open_generator(output=None, checkpoint=None, pretrained=False, average=True)
     return Generator(src.weights, src.averaged), src.label
 
 
+def draw(src, num, seed, rejection=None, meter=None, **walk):
+    """(num images (num, 784) in (-1, 1) of Source ``src`` from noise seed
+    ``seed``, how they were drawn: None for G's plain samples, else the line
+    that says so). ``rejection``: a percentile for discriminator rejection
+    sampling with the D beside the weights (``sampling.rejection``);
+    ``walk``: generator.generate's ``interpolate`` and ``steps``."""
+    from ..meter import SILENT
+    from . import rejection as drs
+    from .generator import Generator, generate
+    meter = meter or SILENT
+    disc = None
+    if rejection is not None:  # read before any work: it may be missing
+        disc = (shipped.load_discriminator() if src.prefix is None
+                else drs.from_checkpoint(src.prefix))
+    gen = Generator(src.weights, src.averaged)
+    try:
+        if disc is None:
+            return generate(gen, num, seed, meter=meter, **walk), None
+        images, kept = drs.sample(gen, disc, num, seed, rejection, meter)
+        return images, drs.describe(rejection, kept)
+    finally:
+        gen.close()
+
+
 def describe(src):
     """What a Source's weights are, as a JSON-able dict for the files an
     export writes: the checkpoint, its epochs, the run's settings and its
