@@ -9,7 +9,8 @@ writes
 
 - ``gan_mnist/pretrained_generator.npz``: G's six weights as the run's
   grids use them (the moving average when the recipe keeps one), float32,
-  with an ``info`` text: the command, seed, epochs and the figures;
+  the run's D for ``--rejection``, and an ``info`` text: the command, seed,
+  epochs and the figures, plain and with ``--rejection 50``;
 - ``docs/pretrained-grid.png``: 8x8 digits from it (noise seed 0).
 
 ``python -m gan_mnist.evaluate --pretrained`` reproduces the figures.
@@ -30,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="runs/pretrained", help="the run folder")
-    p.add_argument("--recipe", default="fast", choices=sorted(config.RECIPES))
+    p.add_argument("--recipe", default="quality", choices=sorted(config.RECIPES))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--max-epoch", type=int, default=100)
     p.add_argument("--npz", default=pretrained.PATH)
@@ -45,24 +46,27 @@ def main(argv=None):
     weights, averaged = checkpoints.read_generator(prefix)
     from gan_mnist import generate
     from gan_mnist.measure import scoring
-    from gan_mnist.sampling import generator
-    gen = generator.Generator(weights, averaged)
-    images = generator.generate(gen, 10000, seed=0)
-    figures = scoring.score_images(images, os.path.join(ROOT, "MNIST_data"))
-    generate.write(args.grid, generator.generate(gen, 64, seed=0))
-    gen.close()
+    from gan_mnist.sampling import rejection, sources
+    src = sources.load(checkpoint=prefix)
+    keys = ("fid", "mnist_score", "class_kl", "precision", "recall",
+            "class_entropy", "sample_entropy", "class_histogram", "num_images")
+    evaluation = {}
+    for label, percentile in (("evaluation", None), ("evaluation_rejection50", 50)):
+        images, how = sources.draw(src, 10000, 0, percentile)
+        figures = scoring.score_images(images, os.path.join(ROOT, "MNIST_data"))
+        evaluation[label] = dict({k: figures[k] for k in keys},
+                                 **({"drawn": how} if how else {}))
+    generate.write(args.grid, sources.draw(src, 64, 0)[0])
     info = {"command": " ".join(command), "recipe": args.recipe,
             "flags": config.recipe_flags(args.recipe), "seed": args.seed,
             "epochs": checkpoints.epochs_of(prefix),
             "weights": "moving average of G's weights" if averaged else "G's weights",
-            "evaluation": {k: figures[k] for k in
-                           ("fid", "mnist_score", "class_kl", "precision", "recall",
-                            "class_histogram", "num_images")},
-            "evaluation_noise_seed": 0}
-    pretrained.save(args.npz, weights, info)
+            **evaluation, "evaluation_noise_seed": 0}
+    pretrained.save(args.npz, weights, info, rejection.from_checkpoint(prefix))
     print(f"wrote {args.npz} ({os.path.getsize(args.npz) / 1e6:.2f} MB) and {args.grid}")
-    print({k: round(v, 4) if isinstance(v, float) else v
-           for k, v in info["evaluation"].items()})
+    for label in evaluation:
+        print(label, {k: round(v, 4) if isinstance(v, float) else v
+                      for k, v in info[label].items()})
 
 
 if __name__ == "__main__":
