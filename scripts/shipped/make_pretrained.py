@@ -43,11 +43,11 @@ def main(argv=None):
     subprocess.run([sys.executable, *command[1:], *resume], check=True, cwd=ROOT)
 
     prefix = checkpoints.latest(args.out)
-    weights, averaged = checkpoints.read_generator(prefix)
     from gan_mnist import generate
     from gan_mnist.measure import scoring
     from gan_mnist.sampling import rejection, sources
     src = sources.load(checkpoint=prefix)
+    weights, averaged = src.weights, src.averaged
     keys = ("fid", "mnist_score", "class_kl", "precision", "recall",
             "class_entropy", "sample_entropy", "class_histogram", "num_images")
     evaluation = {}
