@@ -178,3 +178,44 @@ def test_web_from_a_damaged_checkpoint_is_one_line_and_writes_nothing(tmp_path, 
     _fails(capsys, ["--output", str(tmp_path / "run"), "--web", str(tmp_path / "page")],
            "model-1")
     assert sorted(os.listdir(tmp_path)) == ["run"]
+
+
+@pytest.mark.parametrize("options", [{}, dict(mbstd=True, leaky_relu=0.2,
+                                              spectral_norm=True, g_average=0.9)])
+def test_rejection_signature_gives_what_the_package_computes(tmp_path, capsys, options):
+    from gan_mnist.sampling import rejection
+    from gan_mnist.sampling.generator import Generator
+    run(small_hp(tmp_path / "run", max_epoch=1, **options))
+    prefix = str(tmp_path / "run" / "model-1")
+    export.main(["--checkpoint", prefix, "--to", str(tmp_path / "g"), "--rejection", "50"])
+    assert "rejection signature" in capsys.readouterr().out
+    info = json.loads((tmp_path / "g" / serving.INFO_FILE).read_text())["rejection"]
+    disc = rejection.from_checkpoint(prefix)
+    weights, averaged = checkpoints.read_generator(prefix)
+    gen = Generator(weights, averaged)
+    l_max, gamma = rejection.calibrate_with_seed(gen, disc, 0, 50)
+    assert (info["l_max"], info["gamma"], info["percentile"]) == (l_max, gamma, 50)
+    assert info["group"] == (32 if options else None)
+
+    # One group of fakes, as D saw them in training (and as the numpy D takes them).
+    x = gen(np.random.default_rng(5).standard_normal((32, 16)).astype(np.float32))
+    gen.close()
+    loaded = tf.saved_model.load(str(tmp_path / "g"))
+    out = loaded.signatures[serving.REJECTION](images=tf.constant(x.reshape(-1, 28, 28, 1)))
+    want = disc.logits(x)
+    np.testing.assert_allclose(out["logits"].numpy(), want, rtol=1e-4, atol=1e-4)
+    p = out["keep_probability"].numpy()
+    assert p.shape == (32,) and 0 <= p.min() and p.max() <= 1 and p.std() > 0
+    np.testing.assert_allclose(p, rejection.keep_probability(want, l_max, gamma),
+                               atol=1e-4)
+    assert "serving_default" in loaded.signatures  # G's signature as before
+
+
+def test_rejection_flag_errors(tmp_path, capsys):
+    run(small_hp(tmp_path / "run", max_epoch=1))
+    for argv, words in ((["--web", str(tmp_path / "p"), "--rejection", "50"],
+                         "--rejection: only with --to"),
+                        (["--to", str(tmp_path / "g"), "--rejection", "100"],
+                         "--rejection 100: must be a percentile")):
+        _fails(capsys, ["--output", str(tmp_path / "run")] + argv, words)
+    assert sorted(os.listdir(tmp_path)) == ["run"]

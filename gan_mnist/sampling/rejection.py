@@ -113,32 +113,44 @@ def check_percentile(value, flag="--rejection"):
     return value
 
 
+def score(logits, l_max):
+    """F(x) of D's ``logits`` with the largest logit ``l_max`` (see above)."""
+    d = logits - l_max
+    return d - np.log1p(-np.exp(np.minimum(d - EPS, -EPS)))
+
+
+def keep_probability(logits, l_max, gamma):
+    """sigmoid(F(x) - gamma): the chance that a sample of these logits is kept."""
+    return 1.0 / (1.0 + np.exp(gamma - score(logits, l_max)))
+
+
+def calibrate(draw, disc, percentile):
+    """(l*, gamma) from D's logits on ``draw(BURN_IN)``: the largest logit,
+    and the ``percentile``-th percentile of F over the burn-in."""
+    logits = disc.logits(draw(BURN_IN))
+    l_max = float(logits.max())
+    return l_max, float(np.percentile(score(logits, l_max), percentile))
+
+
+def _draws(gen, rng):
+    z_size = gen.hp.z_size
+    return lambda n: gen(rng.standard_normal((n, z_size)).astype(np.float32))
+
+
 def sample(gen, disc, num, seed, percentile, meter=SILENT):
     """(num images (num, 784) in (-1, 1), the share of draws kept) from
     Generator ``gen`` filtered by Discriminator ``disc``; all randomness
-    (the noise and the acceptance draws) from ``seed``."""
+    (the burn-in, the noise and the acceptance draws) from ``seed``."""
     rng = np.random.default_rng([seed, 1])
-    z_size = gen.hp.z_size
-
-    def draw(n):
-        return gen(rng.standard_normal((n, z_size)).astype(np.float32))
-
-    burn = draw(BURN_IN)
-    l_burn = disc.logits(burn)
-    l_max = float(l_burn.max())
-
-    def f(logits):
-        d = logits - l_max
-        return d - np.log1p(-np.exp(np.minimum(d - EPS, -EPS)))
-
-    gamma = float(np.percentile(f(l_burn), percentile))
+    draw = _draws(gen, rng)
+    l_max, gamma = calibrate(draw, disc, percentile)
     kept, drawn, have, accepted = [], 0, 0, 0
     with meter.task(f"rejection sampling {num} images", num) as tick:
         while have < num:
             x = draw(max(1000, 2 * (num - have)))
             logits = disc.logits(x)
             l_max = max(l_max, float(logits.max()))
-            keep = rng.random(len(x)) < 1.0 / (1.0 + np.exp(gamma - f(logits)))
+            keep = rng.random(len(x)) < keep_probability(logits, l_max, gamma)
             kept.append(x[keep])
             drawn += len(x)
             accepted += int(keep.sum())
@@ -146,6 +158,12 @@ def sample(gen, disc, num, seed, percentile, meter=SILENT):
             have += got
             tick(got)
     return np.concatenate(kept)[:num], accepted / drawn
+
+
+def calibrate_with_seed(gen, disc, seed, percentile):
+    """(l*, gamma) from the same burn-in as ``sample(gen, disc, _, seed,
+    percentile)`` draws first: what an export fixes for its users."""
+    return calibrate(_draws(gen, np.random.default_rng([seed, 1])), disc, percentile)
 
 
 def describe(percentile, kept):
