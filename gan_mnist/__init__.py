@@ -59,6 +59,8 @@ measure/       measuring generated digits
 sampling/      digits from a trained generator
   generator    G with fixed weights; noise; interpolation
   sources      a generator's weights: a checkpoint, a run, the shipped file
+  rejection    discriminator rejection sampling; D in numpy
+  refine       the noise moved down D's energy before G draws it
   pretrained   the generator that ships with the package
   serving      the generator as a SavedModel and TFLite
 

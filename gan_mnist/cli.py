@@ -86,6 +86,16 @@ def add_rejection_flag(parser):
                              "needs a checkpoint, or the pretrained file's D")
 
 
+def add_refine_flag(parser):
+    """``--refine N``: move each sample's noise by N steps on D's energy
+    (sampling.refine)."""
+    parser.add_argument("--refine", type=int, metavar="N",
+                        help="move each sample's noise by N gradient steps towards "
+                             "what the run's D finds real, before G draws it (e.g. 30; "
+                             "after --rejection when both are given); needs a "
+                             "checkpoint, or the pretrained file's D")
+
+
 def source_flags(args, others=()):
     """Check that at most one generator source was given (``--output``,
     ``--checkpoint``, ``--pretrained`` and the flags ``others``, e.g.

@@ -19,7 +19,7 @@ from .fileio import check_new_file, write_json
 from .measure import image_files, scoring
 from .meter import Meter
 from .rundir import names
-from .sampling import rejection, sources
+from .sampling import refine, rejection, sources
 
 PROG = cli.prog("evaluate")
 DEFAULT_NUM = 10000
@@ -50,6 +50,7 @@ def parse_args(argv):
     action = p.add_argument("--seed", type=int, help="random seed of the generator's noise")
     action.shown_default = 0
     cli.add_rejection_flag(p)
+    cli.add_refine_flag(p)
     args = p.parse_args(argv)
     cli.source_flags(args, {"--images": args.images})
     cli.refuse_inert([
@@ -59,9 +60,13 @@ def parse_args(argv):
          "the noise of a generator; --images are evaluated as they are"),
         ("--overwrite", args.overwrite, args.json, "only with --json FILE"),
         ("--rejection", args.rejection is not None, not args.images,
+         "draws a generator's samples; --images are evaluated as they are"),
+        ("--refine", args.refine is not None, not args.images,
          "draws a generator's samples; --images are evaluated as they are")])
     if args.rejection is not None:
         rejection.check_percentile(args.rejection)
+    if args.refine is not None:
+        refine.check_steps(args.refine)
     args.seed = 0 if args.seed is None else args.seed
     if args.num < scoring.MIN_IMAGES:
         raise UsageError(f"--num {args.num}: must be >= {scoring.MIN_IMAGES}")
@@ -80,12 +85,13 @@ def images_to_evaluate(args, meter, images=None):
     src = sources.load(args.output, args.checkpoint, args.pretrained,
                        not args.raw_weights)
     print(f"evaluating {src.label}", file=sys.stderr)
-    images, how = sources.draw(src, args.num, args.seed, args.rejection, meter)
+    images, how = sources.draw(src, args.num, args.seed, args.rejection, args.refine,
+                               meter)
     if args.pretrained:
         return images, "the pretrained generator", how, None
     label = f"checkpoint {src.prefix}" + (" (raw weights)" if args.raw_weights else "")
     return images, label, how, names.evaluation(src.prefix, args.raw_weights,
-                                                args.rejection)
+                                                args.rejection, args.refine)
 
 
 def main(argv=None):
@@ -113,6 +119,8 @@ def main(argv=None):
             out = dict(results, source=source)
             if how:
                 out["sampling"] = {"rejection_percentile": args.rejection, "drawn": how}
+                if args.refine:
+                    out["sampling"]["refine_steps"] = args.refine
             if floor is not None:
                 out["floor"] = floor
             write_json(json_path, out)

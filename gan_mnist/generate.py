@@ -15,7 +15,7 @@ from .cpu import check_memory
 from .errors import UsageError
 from .fileio import check_new_file, write_bytes
 from .rundir import grid
-from .sampling import rejection, sources
+from .sampling import refine, rejection, sources
 
 PROG = cli.prog("generate")
 IMAGE_EXTS = (".png", ".jpg", ".jpeg")
@@ -37,13 +37,18 @@ def parse_args(argv):
     p.add_argument("--overwrite", action="store_true",
                    help="replace --out if it exists")
     cli.add_rejection_flag(p)
+    cli.add_refine_flag(p)
     args = cli.source_flags(p.parse_args(argv))
     cli.refuse_inert([("--steps", args.steps is not None, args.interpolate,
                        "only with --interpolate (images per row of the walk)"),
                       ("--rejection", args.rejection is not None, not args.interpolate,
-                       "not with --interpolate: a walk keeps every step")])
+                       "not with --interpolate: a walk keeps every step"),
+                      ("--refine", args.refine is not None, not args.interpolate,
+                       "not with --interpolate: it would bend the straight walk")])
     if args.rejection is not None:
         rejection.check_percentile(args.rejection)
+    if args.refine is not None:
+        refine.check_steps(args.refine)
     args.steps = DEFAULT_STEPS if args.steps is None else args.steps
     if args.num < 1:
         raise UsageError(f"--num {args.num}: must be at least 1")
@@ -73,7 +78,7 @@ def main(argv=None):
     def body():
         args = parse_args(argv)
         src = sources.load(args.output, args.checkpoint, args.pretrained)
-        images, how = sources.draw(src, args.num, args.seed, args.rejection,
+        images, how = sources.draw(src, args.num, args.seed, args.rejection, args.refine,
                                    interpolate=args.interpolate, steps=args.steps)
         write(args.out, images, args.steps if args.interpolate else None)
         print(f"wrote {len(images)} images from {src.label} to {args.out}"

@@ -9,7 +9,7 @@ those this package, the tutorial's script or TensorFlow's Saver write:
   checkpoint                            the Saver's list of checkpoints
   metrics.csv, config.json, fixed_noise.npy
   losses.png, progress.gif              the pictures
-  model-<N>[.raw][.rejection<P>].eval.json  written by ``evaluate``
+  model-<N>[.raw][.rejection<P>][.refine<S>].eval.json  by ``evaluate``
   logs/                                 TensorBoard event files
   set-aside-<K>-<time>/                 later epochs set aside by --branch
   .gan_mnist.lock                       the lock of the process using it
@@ -47,12 +47,14 @@ def checkpoint(epochs):
     return f"{CHECKPOINT_PREFIX}-{epochs}"
 
 
-def evaluation(prefix, raw=False, rejection=None):
+def evaluation(prefix, raw=False, rejection=None, refine=None):
     """The JSON ``evaluate`` writes beside checkpoint ``prefix`` (a path);
     ``raw``: of G's own weights rather than their average; ``rejection``:
-    of samples drawn with --rejection at that percentile."""
+    of samples drawn with --rejection at that percentile; ``refine``: with
+    --refine of that many steps."""
     return (prefix + (".raw" if raw else "")
-            + (f".rejection{rejection:g}" if rejection is not None else "") + ".eval.json")
+            + (f".rejection{rejection:g}" if rejection is not None else "")
+            + (f".refine{refine}" if refine else "") + ".eval.json")
 
 
 SAMPLE_GRID = re.compile(r"sample(\d+)\.jpg$")
@@ -60,13 +62,11 @@ SET_ASIDE = re.compile(re.escape(SET_ASIDE_PREFIX) + r"\d+-\d{8}T\d{6}$")
 _EPOCH_FILE = re.compile(r"(?:(random_)?sample(?P<grid>\d+)\.jpg"
                          r"|model-(?P<ckpt>\d+)\..+)$")
 CHECKPOINT_INDEX = re.compile(re.escape(CHECKPOINT_PREFIX) + r"-(\d+)\.index$")
-EVALUATION = re.compile(re.escape(CHECKPOINT_PREFIX)
-                        + r"-\d+(\.raw)?(\.rejection[0-9.]+)?\.eval\.json$")
 
 _RUN_FILE = re.compile(
     r"(sample\d+\.jpg|random_sample\d+\.jpg"
     r"|model-\d+\.(index|meta|data-\d{5}-of-\d{5})"
-    r"|model-\d+(\.raw)?\.eval\.json|"
+    r"|model-\d+(\.raw)?(\.rejection[0-9.]+)?(\.refine\d+)?\.eval\.json|"
     + "|".join(re.escape(n) for n in (CHECKPOINT_LIST, METRICS_FILE, CONFIG_FILE,
                                       FIXED_NOISE_FILE, LOSSES_FILE, GIF_FILE,
                                       LOCK_FILE))

@@ -9,7 +9,7 @@ sample is kept with probability sigmoid(F(x) - gamma), where
 
 l is its logit, l* the largest logit seen (from a burn-in of BURN_IN
 samples, raised as larger ones come) and gamma the P-th percentile of F
-over the burn-in: P = 50 keeps about a third of the samples of the runs in
+over the burn-in: P = 50 keeps 42-51% of the draws of the runs in
 docs/results.md, a higher P fewer. D runs without dropout, on batches of
 fakes alone (as D sees G's images in training; this matters with --mbstd).
 """
@@ -141,23 +141,39 @@ def sample(gen, disc, num, seed, percentile, meter=SILENT):
     """(num images (num, 784) in (-1, 1), the share of draws kept) from
     Generator ``gen`` filtered by Discriminator ``disc``; all randomness
     (the burn-in, the noise and the acceptance draws) from ``seed``."""
+    _, images, rate = _sample(gen, disc, num, seed, percentile, meter)
+    return images, rate
+
+
+def sample_noise(gen, disc, num, seed, percentile, meter=SILENT):
+    """(the noise (num, Z) of ``sample``'s images, the share of draws kept):
+    the same draws, for a sampler that goes on from the noise (refine)."""
+    z, _, rate = _sample(gen, disc, num, seed, percentile, meter)
+    return z, rate
+
+
+def _sample(gen, disc, num, seed, percentile, meter):
     rng = np.random.default_rng([seed, 1])
     draw = _draws(gen, rng)
     l_max, gamma = calibrate(draw, disc, percentile)
-    kept, drawn, have, accepted = [], 0, 0, 0
+    noise, kept, drawn, have, accepted = [], [], 0, 0, 0
     with meter.task(f"rejection sampling {num} images", num) as tick:
         while have < num:
-            x = draw(max(1000, 2 * (num - have)))
+            z = rng.standard_normal((max(1000, 2 * (num - have)), gen.hp.z_size))
+            z = z.astype(np.float32)
+            x = gen(z)
             logits = disc.logits(x)
             l_max = max(l_max, float(logits.max()))
             keep = rng.random(len(x)) < keep_probability(logits, l_max, gamma)
+            noise.append(z[keep])
             kept.append(x[keep])
             drawn += len(x)
             accepted += int(keep.sum())
             got = min(int(keep.sum()), num - have)
             have += got
             tick(got)
-    return np.concatenate(kept)[:num], accepted / drawn
+    return (np.concatenate(noise)[:num], np.concatenate(kept)[:num],
+            accepted / drawn)
 
 
 def calibrate_with_seed(gen, disc, seed, percentile):

@@ -46,28 +46,45 @@ def open_generator(output=None, checkpoint=None, pretrained=False, average=True)
     return Generator(src.weights, src.averaged), src.label
 
 
-def draw(src, num, seed, rejection=None, meter=None, **walk):
+def draw(src, num, seed, rejection=None, refine=None, meter=None, **walk):
     """(num images (num, 784) in (-1, 1) of Source ``src`` from noise seed
     ``seed``, how they were drawn: None for G's plain samples, else the line
     that says so). ``rejection``: a percentile for discriminator rejection
     sampling with the D beside the weights (``sampling.rejection``);
+    ``refine``: gradient steps of each sample's noise on that D's energy
+    (``sampling.refine``), after the rejection when both are given;
     ``walk``: generator.generate's ``interpolate`` and ``steps``."""
     from ..meter import SILENT
+    from .. import streams
     from . import rejection as drs
     from .generator import Generator, generate
     meter = meter or SILENT
     disc = None
-    if rejection is not None:  # read before any work: it may be missing
+    if rejection is not None or refine:  # read before any work: it may be missing
         disc = (shipped.load_discriminator() if src.prefix is None
                 else drs.from_checkpoint(src.prefix))
     gen = Generator(src.weights, src.averaged)
     try:
-        if disc is None:
-            return generate(gen, num, seed, meter=meter, **walk), None
-        images, kept = drs.sample(gen, disc, num, seed, rejection, meter)
-        return images, drs.describe(rejection, kept)
+        if not refine:
+            if disc is None:
+                return generate(gen, num, seed, meter=meter, **walk), None
+            images, kept = drs.sample(gen, disc, num, seed, rejection, meter)
+            return images, drs.describe(rejection, kept)
+        hows = []
+        if rejection is None:
+            z = streams.noise(num, gen.hp.z_size, seed)  # generate's noise
+        else:
+            z, kept = drs.sample_noise(gen, disc, num, seed, rejection, meter)
+            hows.append(drs.describe(rejection, kept))
     finally:
         gen.close()
+    from . import refine as latent
+    refiner = latent.Refiner(src.weights, disc)
+    try:
+        images = refiner(z, refine, meter=meter)
+    finally:
+        refiner.close()
+    return images, ", then ".join(hows + [latent.describe(refine)])
 
 
 def describe(src):
