@@ -128,7 +128,7 @@ def _files_gone(prefix):
             or not any(n.startswith(stem + ".data-") for n in listed))
 
 
-def _unreadable(prefix, err):
+def unreadable(prefix, err):
     """The UsageError for a checkpoint that could not be read: Vanished when
     its files are gone, else damaged (naming the reason). Never advises
     deleting anything: the files may be intact, and they are the user's."""
@@ -146,7 +146,7 @@ def _shapes(prefix):
     try:
         return dict(tf.train.list_variables(prefix))
     except Exception as e:
-        raise _unreadable(prefix, e) from None
+        raise unreadable(prefix, e) from None
 
 
 def check_variables(prefix, hp, wanted, optional=()):
@@ -199,4 +199,4 @@ def read_generator(prefix, average=True):
         reader = tf.train.load_checkpoint(prefix)
         return {n: reader.get_tensor(n + suffix) for n in G_NAMES}, averaged
     except Exception as e:  # a checksum or a length that does not match
-        raise _unreadable(prefix, e) from None
+        raise unreadable(prefix, e) from None

@@ -82,7 +82,7 @@ def from_checkpoint(prefix):
     from .._tf import tf
     from ..config import HParams
     from ..rundir import config_json
-    from ..rundir.checkpoints import _unreadable
+    from ..rundir.checkpoints import unreadable
     hp = config_json.load(os.path.dirname(prefix) or ".") or HParams()
     try:
         reader = tf.train.load_checkpoint(prefix)
@@ -92,7 +92,7 @@ def from_checkpoint(prefix):
         if hp.mbstd:
             weights[MBSTD] = reader.get_tensor(MBSTD)
     except Exception as e:  # a variable missing, or a checksum that does not match
-        raise _unreadable(prefix, e) from None
+        raise unreadable(prefix, e) from None
     return Discriminator(weights, hp.leaky_relu, hp.batch_size)
 
 

@@ -27,7 +27,10 @@ def train_run(folder, flags, seed, max_epoch, eval_every, eval_num, limit=None,
     print(f"== {folder}: {' '.join(flags)}", flush=True)
     # Resumes a run cut short (--restore), and its child never outlives
     # this script.
-    outcome = trial.run(folder, flags, cwd=ROOT)
+    try:
+        outcome = trial.run(folder, flags, cwd=ROOT)
+    except KeyboardInterrupt:  # the child stopped at its own checkpoint
+        raise SystemExit(f"{folder}: stopped; the same command resumes it") from None
     if outcome.status != "complete":
         raise SystemExit(f"{folder}: the run ended {outcome.status} "
                          f"(exit status {outcome.returncode})")
