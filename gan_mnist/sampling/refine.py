@@ -10,10 +10,10 @@ l D's logit. At D's optimum exp(-E) is proportional to the data's density
 carried back to z: the prior term keeps z where G was trained, the logit
 pulls it to where D finds G's images likelier to be real. Each step is
 z <- z - (STEP / 2) dE/dz. The paper's chain adds Langevin noise,
-sqrt(STEP) N(0, 1), each step; on the runs of docs/results.md the noisy
-chain gave FID 6.6-7.5 where these noise-free steps gave 4.8-5.4, so the
-steps here are noise-free (a descent on E, nearer the modes: precision
-rises, recall falls).
+sqrt(STEP) N(0, 1), each step; on a run of docs/results.md the noisy
+chain stayed at FID 5.6-5.9 where 20-40 of these noise-free steps gave
+4.4-4.5, so the steps here are noise-free (a descent on E, nearer the
+modes: precision rises, recall falls).
 
 D runs without dropout, on groups of ``Discriminator.group`` rows one
 after another (the last group may be short), as ``rejection`` runs it, so
