@@ -78,17 +78,14 @@ def add_source_flags(parser, verb):
                              "(no run folder needed)")
 
 
-def add_rejection_flag(parser):
-    """``--rejection P``: filter G's samples by its D (sampling.rejection)."""
+def add_sampling_flags(parser):
+    """``--rejection P`` (filter G's samples by its D: sampling.rejection)
+    and ``--refine N`` (move each sample's noise by N steps on D's energy:
+    sampling.refine)."""
     parser.add_argument("--rejection", type=float, metavar="P",
                         help="discriminator rejection sampling: keep samples by "
                              "the run's D, gamma at the P-th percentile (e.g. 50); "
                              "needs a checkpoint, or the pretrained file's D")
-
-
-def add_refine_flag(parser):
-    """``--refine N``: move each sample's noise by N steps on D's energy
-    (sampling.refine)."""
     parser.add_argument("--refine", type=int, metavar="N",
                         help="move each sample's noise by N gradient steps towards "
                              "what the run's D finds real, before G draws it (e.g. 30; "

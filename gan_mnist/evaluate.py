@@ -19,7 +19,7 @@ from .fileio import check_new_file, write_json
 from .measure import image_files, scoring
 from .meter import Meter
 from .rundir import names
-from .sampling import refine, rejection, sources
+from .sampling import sources
 
 PROG = cli.prog("evaluate")
 DEFAULT_NUM = 10000
@@ -49,8 +49,7 @@ def parse_args(argv):
                    help="replace the --json file if it exists")
     action = p.add_argument("--seed", type=int, help="random seed of the generator's noise")
     action.shown_default = 0
-    cli.add_rejection_flag(p)
-    cli.add_refine_flag(p)
+    cli.add_sampling_flags(p)
     args = p.parse_args(argv)
     cli.source_flags(args, {"--images": args.images})
     cli.refuse_inert([
@@ -63,10 +62,7 @@ def parse_args(argv):
          "draws a generator's samples; --images are evaluated as they are"),
         ("--refine", args.refine is not None, not args.images,
          "draws a generator's samples; --images are evaluated as they are")])
-    if args.rejection is not None:
-        rejection.check_percentile(args.rejection)
-    if args.refine is not None:
-        refine.check_steps(args.refine)
+    sources.check_sampling(args.rejection, args.refine)
     args.seed = 0 if args.seed is None else args.seed
     if args.num < scoring.MIN_IMAGES:
         raise UsageError(f"--num {args.num}: must be >= {scoring.MIN_IMAGES}")

@@ -15,7 +15,7 @@ from .cpu import check_memory
 from .errors import UsageError
 from .fileio import check_new_file, write_bytes
 from .rundir import grid
-from .sampling import refine, rejection, sources
+from .sampling import sources
 
 PROG = cli.prog("generate")
 IMAGE_EXTS = (".png", ".jpg", ".jpeg")
@@ -36,8 +36,7 @@ def parse_args(argv):
     action.shown_default = DEFAULT_STEPS
     p.add_argument("--overwrite", action="store_true",
                    help="replace --out if it exists")
-    cli.add_rejection_flag(p)
-    cli.add_refine_flag(p)
+    cli.add_sampling_flags(p)
     args = cli.source_flags(p.parse_args(argv))
     cli.refuse_inert([("--steps", args.steps is not None, args.interpolate,
                        "only with --interpolate (images per row of the walk)"),
@@ -45,10 +44,7 @@ def parse_args(argv):
                        "not with --interpolate: a walk keeps every step"),
                       ("--refine", args.refine is not None, not args.interpolate,
                        "not with --interpolate: it would bend the straight walk")])
-    if args.rejection is not None:
-        rejection.check_percentile(args.rejection)
-    if args.refine is not None:
-        refine.check_steps(args.refine)
+    sources.check_sampling(args.rejection, args.refine)
     args.steps = DEFAULT_STEPS if args.steps is None else args.steps
     if args.num < 1:
         raise UsageError(f"--num {args.num}: must be at least 1")

@@ -46,6 +46,16 @@ def open_generator(output=None, checkpoint=None, pretrained=False, average=True)
     return Generator(src.weights, src.averaged), src.label
 
 
+def check_sampling(rejection=None, refine=None):
+    """Check the values of --rejection and --refine (None: not given), before
+    anything loads; a UsageError names the flag."""
+    from . import refine as latent, rejection as drs
+    if rejection is not None:
+        drs.check_percentile(rejection)
+    if refine is not None:
+        latent.check_steps(refine)
+
+
 def draw(src, num, seed, rejection=None, refine=None, meter=None, **walk):
     """(num images (num, 784) in (-1, 1) of Source ``src`` from noise seed
     ``seed``, how they were drawn: None for G's plain samples, else the line
