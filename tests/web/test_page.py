@@ -326,7 +326,7 @@ def test_grid_holds_64_distinct_digits(page, tf_generator):
     assert ink.min() >= 19 and ink.max() <= 400, ink
     # Pairwise clearly different. A copy of a cell, or a generator stuck on
     # one digit, gives pairs 0 apart; the closest pair of distinct samples
-    # of the shipped generator (cells 28 and 46 for seed 3, two 1s)
+    # of the shipped generator (cells 28 and 46 for seed 3)
     # differs by 8.4 levels on average and by more than half the gray range
     # at 19 pixels; a typical pair differs by about 40 levels on average.
     diff = np.abs(digits[:, None, :].astype(np.int16) - digits[None, :, :])
