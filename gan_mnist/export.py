@@ -78,10 +78,9 @@ def main(argv=None):
 def _rejection(src, percentile):
     """serving.Rejection for ``src``: its D, and l* and gamma from the burn-in
     that ``generate --rejection P --seed BURN_IN_SEED`` starts with."""
-    from .sampling import pretrained, serving
+    from .sampling import serving
     from .sampling.generator import Generator
-    disc = (pretrained.load_discriminator() if src.prefix is None
-            else rejection.from_checkpoint(src.prefix))
+    disc = sources.load_discriminator(src)
     gen = Generator(src.weights, src.averaged)
     try:
         l_max, gamma = rejection.calibrate_with_seed(gen, disc, BURN_IN_SEED, percentile)

@@ -46,6 +46,13 @@ def open_generator(output=None, checkpoint=None, pretrained=False, average=True)
     return Generator(src.weights, src.averaged), src.label
 
 
+def load_discriminator(src):
+    """The rejection.Discriminator beside Source ``src``'s weights: its
+    checkpoint's D, or the pretrained file's (UsageError if it keeps none)."""
+    from . import rejection as drs
+    return shipped.load_discriminator() if src.prefix is None else drs.from_checkpoint(src.prefix)
+
+
 def check_sampling(rejection=None, refine=None):
     """Check the values of --rejection and --refine (None: not given), before
     anything loads; a UsageError names the flag."""
@@ -66,29 +73,27 @@ def draw(src, num, seed, rejection=None, refine=None, meter=None, **walk):
     ``walk``: generator.generate's ``interpolate`` and ``steps``."""
     from ..meter import SILENT
     from .. import streams
-    from . import rejection as drs
+    from . import refine as latent, rejection as drs
     from .generator import Generator, generate
     meter = meter or SILENT
     disc = None
     if rejection is not None or refine:  # read before any work: it may be missing
-        disc = (shipped.load_discriminator() if src.prefix is None
-                else drs.from_checkpoint(src.prefix))
-    gen = Generator(src.weights, src.averaged)
-    try:
-        if not refine:
+        disc = load_discriminator(src)
+    hows = []
+    if rejection is None and refine:  # generate's noise; G runs in the Refiner
+        z = streams.noise(num, src.weights["g_w1"].shape[0], seed)
+    else:
+        gen = Generator(src.weights, src.averaged)
+        try:
             if disc is None:
                 return generate(gen, num, seed, meter=meter, **walk), None
-            images, kept = drs.sample(gen, disc, num, seed, rejection, meter)
-            return images, drs.describe(rejection, kept)
-        hows = []
-        if rejection is None:
-            z = streams.noise(num, gen.hp.z_size, seed)  # generate's noise
-        else:
+            if not refine:
+                images, kept = drs.sample(gen, disc, num, seed, rejection, meter)
+                return images, drs.describe(rejection, kept)
             z, kept = drs.sample_noise(gen, disc, num, seed, rejection, meter)
             hows.append(drs.describe(rejection, kept))
-    finally:
-        gen.close()
-    from . import refine as latent
+        finally:
+            gen.close()
     refiner = latent.Refiner(src.weights, disc)
     try:
         images = refiner(z, refine, meter=meter)

@@ -22,8 +22,7 @@ import numpy as np
 from gan_mnist import streams
 from gan_mnist.cpu import cpu_name
 from gan_mnist.measure.figures import FIGURES, TERMS
-from gan_mnist.rundir import checkpoints
-from gan_mnist.sampling import pretrained, refine, rejection, sources
+from gan_mnist.sampling import refine, rejection, sources
 from gan_mnist.sampling.generator import Generator
 
 
@@ -41,11 +40,8 @@ def main(argv=None):
                    help="start from the noise that rejection sampling keeps")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    if args.pretrained:
-        src, disc = sources.load(pretrained=True), pretrained.load_discriminator()
-    else:
-        prefix = checkpoints.find(args.output)
-        src, disc = sources.load(checkpoint=prefix), rejection.from_checkpoint(prefix)
+    src = sources.load(args.output, pretrained=args.pretrained)
+    disc = sources.load_discriminator(src)
     how = "as generate draws it"
     if args.rejection is None:
         z = streams.noise(args.num, src.weights["g_w1"].shape[0], args.seed)

@@ -50,7 +50,6 @@ def main(argv=None):
     subprocess.run([sys.executable, *command[1:], *resume], check=True, cwd=ROOT)
 
     prefix = checkpoints.latest(args.out)
-    from gan_mnist import generate
     from gan_mnist.measure import scoring
     from gan_mnist.sampling import rejection, sources
     src = sources.load(checkpoint=prefix)
@@ -65,9 +64,9 @@ def main(argv=None):
         figures = scoring.score_images(images, os.path.join(ROOT, "MNIST_data"))
         evaluation[label] = dict({k: figures[k] for k in keys},
                                  **({"drawn": how} if how else {}))
-    generate.write(args.grid, sources.draw(src, 64, 0)[0])
     grids = [grid.make_grid(sources.draw(src, 64, 0, percentile, steps)[0])
              for percentile, steps in ((None, None), (50, None), (50, 30))]
+    grid.save_image(args.grid, grids[0])  # what generate --seed 0 writes
     gap = np.full((grids[0].shape[0], 14), 255, np.uint8)
     grid.save_image(args.sampling_grids,
                     np.concatenate([grids[0], gap, grids[1], gap, grids[2]], axis=1))
